@@ -1,0 +1,65 @@
+# pet2rep: `make demo` and `make test` work on a fresh machine with Python 3.11 and make.
+# They create .venv on first use, install what they need, then run.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# The CPU torch wheel; an unpinned torch pulls a multi-GB CUDA build.
+CONSTRAINTS := -c constraints/cpu.txt
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False \
+	TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1
+PYTEST_ARGS ?=
+
+.PHONY: help demo test quality style bench space space-bundle browser clean
+
+help:
+	@echo "make demo     run the benchmark loop on a synthetic cohort"
+	@echo "make test     install everything the tests need, then run them offline"
+	@echo "make quality  ruff check + format check"
+	@echo "make style    ruff fix + format"
+	@echo "make bench    run the performance benchmarks"
+	@echo "make space    run the leaderboard Space locally"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Stamps: re-install when pyproject.toml changes.
+$(VENV)/.demo-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[hf,space]'
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[all,dev]'
+	touch $@
+
+demo: $(VENV)/.demo-installed
+	$(OFFLINE) $(BIN)/python -m pet2rep.demo
+
+# Chromium for the Space's browser test; the test skips with a reason where it cannot be installed.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser test"; \
+	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+	    echo "chromium could not be installed: the browser test will be skipped"; \
+	  else echo "chromium absent and not installable here: the browser test will be skipped"; fi; }
+
+test: $(VENV)/.test-installed browser
+	$(OFFLINE) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+quality: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+style: $(VENV)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.test-installed
+	$(OFFLINE) $(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache results

@@ -1,0 +1,5 @@
+import sys
+
+from pet2rep.cli import main
+
+sys.exit(main())

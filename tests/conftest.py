@@ -1,0 +1,35 @@
+"""Shared test setup: everything runs offline, with no analytics or telemetry."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+for _var, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_EVALUATE_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+}.items():
+    os.environ.setdefault(_var, _value)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
+OFFICIAL_DEMO_DIR = SHARED_DIR / "data" / "official_demo"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def official_demo_dir() -> Path:
+    if not OFFICIAL_DEMO_DIR.is_dir():
+        pytest.skip(f"the official demo case is not at {OFFICIAL_DEMO_DIR}")
+    return OFFICIAL_DEMO_DIR

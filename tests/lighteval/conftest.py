@@ -1,0 +1,113 @@
+"""Fixtures of the lighteval tests: a tiny dataset in the Hub layout `pet2rep build` writes, a tiny VLM."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pet2rep import prompts
+
+TASK_FILE = Path(__file__).resolve().parents[2] / "tasks" / "pet2rep.py"
+
+REPORTS_ZH = [
+    "脑形态、结构正常，FDG摄取未见明显异常。两肺见结节，FDG摄取增高。肝脏FDG摄取未见异常。",
+    "甲状腺形态、大小正常，FDG摄取未见异常。左肾FDG摄取缺失。胃壁FDG摄取增高。",
+    "肝左叶见低密度结节，FDG摄取较本底减低。脾脏FDG摄取未见异常。骨质FDG摄取未见异常。",
+    "双侧颈部淋巴结FDG摄取增高。食管FDG摄取未见增高。膀胱充盈欠佳。",
+]
+REPORTS_EN = [
+    "The brain is normal. Lung nodule with increased FDG uptake.",
+    "Absent FDG uptake in the left kidney. Increased FDG uptake in the stomach wall.",
+    None,  # a case without an English report
+    "Increased FDG uptake in cervical lymph nodes.",
+]
+
+
+def image_names(config: str) -> list[str]:
+    locations = [1, 2, 3]
+    if config == "fused":
+        return [f"fused_{i}" for i in locations]
+    if config == "separate":
+        return [f"{kind}_{i}" for i in locations for kind in ("ct", "pet")]
+    return ["mip"] + [f"fused_{i}" for i in locations]
+
+
+def write_tiny_dataset(root: Path, n: int = 4, configs=prompts.CONFIGS, columns=None) -> Path:
+    """A folder `load_dataset(root, config)` loads offline: README.md with `configs:` + `<config>/test-*.parquet`.
+
+    Each image is a distinct solid colour whose red channel encodes (case, position) so tests can check the order.
+    """
+    import datasets
+    from PIL import Image
+
+    root.mkdir(parents=True, exist_ok=True)
+    lines = ["---", "configs:"]
+    for config in configs:
+        names = image_names(config)
+        rows = {"case_id": [], "images": [], "image_names": [], "report": [], "report_en": [], "slice_indices": []}
+        for case in range(n):
+            rows["case_id"].append(f"case_{case:03d}")
+            rows["images"].append(
+                [Image.new("RGB", (20, 22), (10 * case + pos, 40 * pos % 256, 7)) for pos in range(len(names))]
+            )
+            rows["image_names"].append(names)
+            rows["report"].append(REPORTS_ZH[case % len(REPORTS_ZH)])
+            rows["report_en"].append(REPORTS_EN[case % len(REPORTS_EN)])
+            rows["slice_indices"].append([90, 100, 110])
+        features = datasets.Features(
+            {
+                "case_id": datasets.Value("string"),
+                "images": datasets.List(datasets.Image()),
+                "image_names": datasets.List(datasets.Value("string")),
+                "report": datasets.Value("string"),
+                "report_en": datasets.Value("string"),
+                "slice_indices": datasets.List(datasets.Value("int32")),
+            }
+        )
+        if columns is not None:
+            rows = {k: v for k, v in rows.items() if k in columns}
+            features = datasets.Features({k: v for k, v in features.items() if k in columns})
+        ds = datasets.Dataset.from_dict(rows, features=features)
+        (root / config).mkdir(exist_ok=True)
+        ds.to_parquet(str(root / config / "test-00000-of-00001.parquet"))
+        lines += [f"- config_name: {config}", "  data_files:", "  - split: test", f"    path: {config}/test-*.parquet"]
+    lines += ["---", "", "# tiny pet2rep test dataset", ""]
+    (root / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+def load_task_module(name: str = "pet2rep_lighteval_tasks"):
+    """Import tasks/pet2rep.py as lighteval does (from its path), under a name of our own."""
+    spec = importlib.util.spec_from_file_location(name, TASK_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    return write_tiny_dataset(tmp_path_factory.mktemp("data") / "pet2rep")
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm(tmp_path_factory) -> Path:
+    from pet2rep.testing import build_tiny_vlm
+
+    return build_tiny_vlm(tmp_path_factory.mktemp("models") / "tiny-vlm")
+
+
+@pytest.fixture
+def task_module(tiny_dataset, monkeypatch):
+    monkeypatch.setenv("PET2REP_DATASET", str(tiny_dataset))
+    module = load_task_module()
+    yield module
+    sys.modules.pop("pet2rep_lighteval_tasks", None)
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -61,5 +61,15 @@ style: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(OFFLINE) $(BIN)/python benchmarks/run_all.py
 
+# The leaderboard Space on the demo build (`make demo` writes data/pet2rep); without it the board is read-only.
+space: $(VENV)/.demo-installed
+	@test -e "$${PET2REP_REFERENCES:-data/pet2rep}" || echo "space: $${PET2REP_REFERENCES:-data/pet2rep} not found (run 'make demo' first): submissions are disabled"
+	$(OFFLINE) PET2REP_REFERENCES="$${PET2REP_REFERENCES:-data/pet2rep}" PET2REP_DATA_DIR="$${PET2REP_DATA_DIR:-results/space_data}" \
+		$(BIN)/python space/app.py
+
+# A deployable Space folder (app, data layer, vendored pet2rep source; no references, no data).
+space-bundle:
+	$(PYTHON) space/bundle.py --out space_bundle
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache results

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,9 +97,13 @@ def tiny_dataset(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_vlm(tmp_path_factory) -> Path:
-    from pet2rep.testing import build_tiny_vlm
-
-    return build_tiny_vlm(tmp_path_factory.mktemp("models") / "tiny-vlm")
+    """Built through the documented entry point, `python -m pet2rep.testing tiny-vlm OUT_DIR`."""
+    out = tmp_path_factory.mktemp("models") / "tiny-vlm"
+    done = subprocess.run(
+        [sys.executable, "-m", "pet2rep.testing", "tiny-vlm", str(out)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return out
 
 
 @pytest.fixture

@@ -1,0 +1,161 @@
+"""Test helpers that need no network: a tiny random-weight vision-language model.
+
+``python -m pet2rep.testing tiny-vlm OUT_DIR`` writes a LLaVA-style model folder (CLIP vision tower, Llama
+text model, a byte-level BPE tokenizer trained on the benchmark's prompt, a PIL image processor and a chat
+template) that ``transformers.AutoModelForImageTextToText`` / ``AutoProcessor`` and therefore
+``lighteval accelerate --vision-model`` load offline on CPU. Its weights are random (seeded): it exercises the
+plumbing, its reports are noise. No torchvision is needed.
+
+The same arguments give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pet2rep.errors import InputError, require
+
+#: ChatML-style turns; message content may be a string or a list of ``{"type": "text"|"image"}`` parts.
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<image>{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SPECIAL_TOKENS = ("<pad>", "<s>", "</s>", "<image>", "<|im_start|>", "<|im_end|>")
+
+
+def _training_corpus() -> list[str]:
+    from pet2rep import prompts
+
+    texts = []
+    for lang in prompts.LANGS:
+        texts.append(prompts.system_prompt(lang))
+        texts.extend(prompts.user_prompt(config, lang) for config in prompts.CONFIGS)
+        texts.append(prompts.template_report(lang))
+    return texts
+
+
+def build_tokenizer(vocab_size: int = 1024):
+    """A byte-level BPE tokenizer trained on the benchmark's prompts, with special tokens and the chat template.
+
+    Returns:
+        A ``transformers.PreTrainedTokenizerFast``.
+    """
+    tokenizers = require("tokenizers", "eval")
+    transformers = require("transformers", "eval")
+    from tokenizers import decoders, models, pre_tokenizers, trainers
+
+    tok = tokenizers.Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(_training_corpus(), trainer=trainer)
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        padding_side="left",
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def build_tiny_vlm(out_dir: str | Path, *, seed: int = 0, image_size: int = 32, patch_size: int = 16) -> Path:
+    """Write a tiny random LLaVA-style VLM (model, tokenizer, processor) to ``out_dir``.
+
+    Args:
+        out_dir: folder to create (may exist; files in it are overwritten).
+        seed: torch seed of the random weights.
+        image_size: side of the square the image processor resizes and crops to.
+        patch_size: ViT patch side; each image becomes ``(image_size // patch_size) ** 2`` image tokens.
+
+    Returns:
+        The folder, loadable with ``AutoModelForImageTextToText.from_pretrained`` and ``AutoProcessor``.
+    """
+    if image_size <= 0 or patch_size <= 0 or image_size % patch_size:
+        raise InputError(f"image_size must be a positive multiple of patch_size; got {image_size} and {patch_size}")
+    torch = require("torch", "eval")
+    transformers = require("transformers", "eval")
+    from transformers.models.llava.image_processing_pil_llava import LlavaImageProcessorPil
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tokenizer = build_tokenizer()
+    image_processor = LlavaImageProcessorPil(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    )
+    processor = transformers.LlavaProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        patch_size=patch_size,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # CLIP's CLS token, dropped again by the "default" strategy
+        chat_template=CHAT_TEMPLATE,
+    )
+
+    vision = transformers.CLIPVisionConfig(
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=image_size,
+        patch_size=patch_size,
+        projection_dim=16,
+    )
+    text = transformers.LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=16384,  # the Chinese prompt is ~1-2k tokens; never truncate image tokens away
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    config = transformers.LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    torch.manual_seed(seed)
+    model = transformers.LlavaForConditionalGeneration(config).eval()
+    model.generation_config.do_sample = False
+    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pet2rep.testing", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tiny = sub.add_parser("tiny-vlm", help="write a tiny random-weight VLM (offline, CPU)")
+    tiny.add_argument("out_dir", type=Path)
+    tiny.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    out = build_tiny_vlm(args.out_dir, seed=args.seed)
+    print(f"tiny VLM written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -91,6 +91,12 @@ def load_task_module(name: str = "pet2rep_lighteval_tasks"):
 
 
 @pytest.fixture(scope="session")
+def dataset_factory():
+    """write_tiny_dataset, for tests that need a dataset of their own (test files cannot import conftest)."""
+    return write_tiny_dataset
+
+
+@pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     return write_tiny_dataset(tmp_path_factory.mktemp("data") / "pet2rep")
 

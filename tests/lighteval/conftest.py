@@ -113,6 +113,21 @@ def tiny_vlm(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def load_tasks(tiny_dataset, monkeypatch):
+    """Import tasks/pet2rep.py under a given module name, reading the tiny dataset."""
+    monkeypatch.setenv("PET2REP_DATASET", str(tiny_dataset))
+    names = []
+
+    def load(name: str):
+        names.append(name)
+        return load_task_module(name)
+
+    yield load
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
 def task_module(tiny_dataset, monkeypatch):
     monkeypatch.setenv("PET2REP_DATASET", str(tiny_dataset))
     module = load_task_module()

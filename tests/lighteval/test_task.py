@@ -1,0 +1,109 @@
+"""tasks/pet2rep.py: the lighteval task file (configs, prompt function, metric grouping, dataset loading)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from pet2rep import lighteval_glue as glue
+from pet2rep import prompts
+
+pytest.importorskip("lighteval")
+
+EXPECTED_TASKS = [
+    f"{suite}:{config}" for suite in ("pet2rep", "pet2rep_en") for config in ("fused", "separate", "mip")
+]
+
+
+def test_tasks_table(task_module, tiny_dataset):
+    table = {config.name: config for config in task_module.TASKS_TABLE}
+    assert list(table) == EXPECTED_TASKS
+    for name, config in table.items():
+        assert config.hf_repo == str(tiny_dataset.resolve())
+        assert config.hf_subset == name.split(":")[1]
+        assert config.evaluation_splits == ("test",)
+        assert config.generation_size == 1024
+        assert config.version == prompts.PROMPT_VERSION
+        assert config.prompt_function is task_module.pet2rep_prompt
+        (grouping,) = config.metrics
+        assert grouping.metric_name == list(glue.METRIC_NAMES)
+        assert str(grouping.sample_level_fn) == f"Pet2RepPreparator(version={prompts.PROMPT_VERSION})"
+        lang = "en" if name.startswith("pet2rep_en") else "zh"
+        corpus = set(grouping.corpus_level_fn.values())
+        assert [str(c) for c in corpus] == [f"Pet2RepCorpus(lang={lang}, version={prompts.PROMPT_VERSION})"]
+
+
+def test_metadata_header(task_module):
+    doc = task_module.__doc__
+    for field in ("name:", "dataset:", "abstract:", "languages:", "tags:", "paper:", "2508.04062"):
+        assert field in doc
+
+
+def test_config_text_is_stable_across_imports(task_module, load_tasks):
+    """lighteval keys its prediction cache on str(config): no memory address may leak into it."""
+    again = load_tasks("pet2rep_tasks_again")
+    first = [c.__str__(lite=True) for c in task_module.TASKS_TABLE]
+    second = [c.__str__(lite=True) for c in again.TASKS_TABLE]
+    assert task_module.TASKS_TABLE[0].metrics[0].sample_level_fn is not again.TASKS_TABLE[0].metrics[0].sample_level_fn
+    assert first == second
+    assert not any("object at" in text or " 0x" in text for text in first)
+
+
+@pytest.mark.parametrize("config", prompts.CONFIGS)
+def test_prompt_function_on_a_real_shaped_row(task_module, tiny_dataset, config):
+    row = dict(glue.load_split(str(tiny_dataset), config)[2])
+    row.update({"__few_shots": False, "__index": 2})  # what lighteval adds to each row
+    doc = task_module.pet2rep_prompt(row, f"pet2rep:{config}")
+    assert doc.query == prompts.user_prompt(config, "zh")
+    assert doc.instruction == prompts.system_prompt("zh")
+    assert doc.get_golds() == [row["report"]]
+    assert doc.specific["case_id"] == "case_002"
+    assert [im.getpixel((0, 0))[0] for im in doc.images] == [20 + pos for pos in range(prompts.NUM_IMAGES[config])]
+    assert doc.task_name == f"pet2rep:{config}"
+    assert task_module.pet2rep_prompt(row, f"pet2rep_en:{config}") is None  # case_002 has no English report
+
+
+def test_dataset_loader_gives_lighteval_a_fresh_split(task_module):
+    from lighteval.tasks.lighteval_task import LightevalTask
+
+    config = next(c for c in task_module.TASKS_TABLE if c.name == "pet2rep:separate")
+    task = LightevalTask(config)
+    dataset = task.download_dataset_worker(task)
+    assert list(dataset) == ["test"] and dataset["test"].num_rows == 4
+    docs = task.eval_docs()
+    assert [d.specific["case_id"] for d in docs] == [f"case_{i:03d}" for i in range(4)]
+    assert all(len(d.images) == 6 for d in docs)
+    en = LightevalTask(next(c for c in task_module.TASKS_TABLE if c.name == "pet2rep_en:fused"))
+    assert [d.specific["case_id"] for d in en.eval_docs()] == ["case_000", "case_001", "case_003"]
+
+
+def test_dataset_loader_stops_with_a_clear_message(task_module, tmp_path, dataset_factory):
+    from lighteval.tasks.lighteval_task import LightevalTask
+
+    partial = dataset_factory(tmp_path / "partial", n=1, configs=("fused",), columns=("case_id", "images"))
+    config = next(c for c in task_module.TASKS_TABLE if c.name == "pet2rep:fused")
+    config.hf_repo = str(partial)
+    with pytest.raises(SystemExit, match=r"task pet2rep:fused: .* lacks column\(s\) report; it has case_id, images"):
+        LightevalTask(config).download_dataset_worker(LightevalTask(config))
+    config.hf_subset = "mip"
+    config.name = "pet2rep:mip"
+    with pytest.raises(SystemExit, match="has no config 'mip'; its configs: fused"):
+        LightevalTask(config).download_dataset_worker(LightevalTask(config))
+
+
+def test_other_tasks_keep_lightevals_loader(task_module, monkeypatch):
+    from lighteval.tasks.lighteval_task import LightevalTask
+
+    seen = []
+    monkeypatch.setattr(task_module, "_lighteval_download_dataset_worker", lambda task: seen.append(task) or "orig")
+    other = LightevalTask(task_module._task("pet2rep", "fused"))
+    other.name = "gsm8k"
+    assert LightevalTask.download_dataset_worker(other) == "orig" and seen == [other]
+
+
+def test_import_stops_text_only_backends(tiny_dataset, monkeypatch, load_tasks):
+    monkeypatch.setattr(sys, "argv", ["lighteval", "vllm", "model_name=m", "pet2rep|0", "--custom-tasks", "x.py"])
+    monkeypatch.delenv(glue.ALLOW_TEXT_ONLY_ENV, raising=False)
+    with pytest.raises(SystemExit, match=r"only `lighteval accelerate \.\.\. --vision-model` passes Doc\.images"):
+        load_tasks("pet2rep_tasks_argv")

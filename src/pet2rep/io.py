@@ -1,0 +1,216 @@
+"""Reading and writing NIfTI volumes and the small text files of a case: the only module that touches nibabel IO.
+
+Loading is strict and memory-aware: voxel data are read in their stored dtype (an ``int16`` CT stays
+``int16``), scaling is applied in ``float32`` when a header asks for it, and never is a ``float64`` copy of a
+whole volume made. Every failure names the case and the file.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nibabel as nib
+import numpy as np
+
+from pet2rep.errors import InputError, MissingFileError, VolumeError
+
+# Errors nibabel, gzip and zlib raise on unreadable, corrupt or truncated files.
+_READ_ERRORS = (nib.filebasedimages.ImageFileError, OSError, EOFError, zlib.error, ValueError)
+
+
+@dataclass
+class Volume:
+    """Voxel data with its voxel-to-world (RAS+ mm) affine.
+
+    Attributes:
+        data: 3-D array in the stored orientation (not reoriented).
+        affine: 4x4 float64 voxel -> world matrix.
+        path: the file it came from.
+    """
+
+    data: np.ndarray
+    affine: np.ndarray
+    path: Path
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(int(n) for n in self.data.shape)  # type: ignore[return-value]
+
+    @property
+    def spacing_mm(self) -> np.ndarray:
+        """Voxel size along each voxel axis in mm (column norms of the affine)."""
+        return np.sqrt((self.affine[:3, :3] ** 2).sum(axis=0))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+
+def _where(case_id: str | None, path: Path) -> str:
+    return f"case {case_id!r}: {path.name}" if case_id else str(path)
+
+
+def load_image(path: str | Path, *, case_id: str | None = None) -> nib.Nifti1Image:
+    """Open a NIfTI file and check its header (no voxel data are decoded).
+
+    Args:
+        path: ``.nii`` or ``.nii.gz`` file.
+        case_id: named in error messages.
+
+    Returns:
+        The nibabel image (data still on disk behind its array proxy).
+
+    Raises:
+        MissingFileError: the file is not there.
+        VolumeError: unreadable header, not 3-D, or a singular / non-finite affine.
+    """
+    path = Path(path)
+    where = _where(case_id, path)
+    if not path.is_file():
+        raise MissingFileError(f"{where}: file not found ({path})")
+    try:
+        img = nib.load(str(path))
+    except _READ_ERRORS as e:
+        raise VolumeError(f"{where}: cannot read the NIfTI header ({type(e).__name__}: {e})") from e
+    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
+        raise VolumeError(f"{where}: expected a NIfTI image, got {type(img).__name__}")
+    shape = tuple(int(n) for n in img.shape)
+    # A trailing singleton axis (x, y, z, 1) is a 3-D volume written as 4-D; anything else is not.
+    core = shape[:3] if len(shape) > 3 and all(n == 1 for n in shape[3:]) else shape
+    if len(core) != 3:
+        raise VolumeError(f"{where}: volume is {len(shape)}-D {shape}; expected a 3-D volume")
+    if min(core) < 1:
+        raise VolumeError(f"{where}: volume has an empty axis {shape}")
+    affine = img.affine
+    if affine is None or not np.all(np.isfinite(affine)) or abs(np.linalg.det(affine[:3, :3])) < 1e-12:
+        raise VolumeError(f"{where}: voxel-to-world affine is missing, non-finite or singular: {affine!r}")
+    return img
+
+
+def read_voxels(img: nib.Nifti1Image, path: str | Path, *, case_id: str | None = None, float32: bool = False):
+    """Decode the voxel data of an image opened with :func:`load_image`.
+
+    Integer data without header scaling keep their stored dtype; scaled or floating data come back as
+    ``float32`` (scaling applied in ``float32``: no ``float64`` copy of the volume).
+
+    Args:
+        img: the image.
+        path: its file (for messages).
+        case_id: named in error messages.
+        float32: always return ``float32`` (e.g. PET).
+
+    Returns:
+        A 3-D numpy array.
+
+    Raises:
+        VolumeError: truncated or corrupt data, or non-finite voxels.
+    """
+    path = Path(path)
+    where = _where(case_id, path)
+    proxy = img.dataobj
+    try:
+        if nib.is_proxy(proxy):
+            raw = proxy.get_unscaled()
+            slope = float(getattr(proxy, "slope", 1.0))
+            inter = float(getattr(proxy, "inter", 0.0))
+        else:  # an in-memory image
+            raw, slope, inter = np.asanyarray(proxy), 1.0, 0.0
+    except MemoryError:
+        raise
+    except _READ_ERRORS as e:
+        raise VolumeError(f"{where}: voxel data are truncated or corrupt ({type(e).__name__}: {e})") from e
+    raw = np.asarray(raw)
+    if raw.ndim > 3:
+        raw = raw.reshape(raw.shape[:3], order="A")
+    if not (np.isfinite(slope) and np.isfinite(inter)):
+        raise VolumeError(f"{where}: header scaling is not finite (scl_slope={slope}, scl_inter={inter})")
+    scaled = (slope, inter) != (1.0, 0.0)
+    if raw.dtype.kind in "iu" and not scaled and not float32:
+        return raw
+    if raw.dtype == np.float32 and not scaled:
+        data = raw
+    else:
+        data = raw.astype(np.float32)
+        del raw
+        if slope != 1.0:
+            data *= np.float32(slope)
+        if inter != 0.0:
+            data += np.float32(inter)
+    check_finite(data, where)
+    return data
+
+
+def check_finite(data: np.ndarray, where: str) -> None:
+    """Raise :class:`VolumeError` when a floating array holds NaN or infinite voxels."""
+    if data.dtype.kind != "f":
+        return
+    # A float64 accumulator over the whole array is one pass and no copy; NaN/inf propagate into the sum.
+    if np.isfinite(np.add.reduce(data, axis=None, dtype=np.float64)):
+        return
+    bad = int(data.size - np.count_nonzero(np.isfinite(data)))
+    if bad:
+        raise VolumeError(f"{where}: {bad} voxel(s) are NaN or infinite; expected finite values")
+
+
+def load_volume(path: str | Path, *, case_id: str | None = None, float32: bool = False) -> Volume:
+    """Load one volume: header checks (:func:`load_image`) then voxel data (:func:`read_voxels`)."""
+    img = load_image(path, case_id=case_id)
+    data = read_voxels(img, path, case_id=case_id, float32=float32)
+    return Volume(data=data, affine=np.asarray(img.affine, dtype=np.float64), path=Path(path))
+
+
+def save_volume(data: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
+    """Write a NIfTI-1 file; ``.nii.gz`` output is byte-identical for identical input (gzip mtime 0)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = nib.Nifti1Image(np.asarray(data), np.asarray(affine, dtype=np.float64))
+    img.header.set_xyzt_units("mm", "sec")
+    img.set_qform(img.affine, code=1)
+    img.set_sform(img.affine, code=1)
+    # nibabel writes gzip through DeterministicGzipFile (mtime 0, no file name): reproducible bytes.
+    nib.save(img, str(path))
+    return path
+
+
+def read_text(path: str | Path, *, case_id: str | None = None) -> str:
+    """Read a UTF-8 text file strictly (a leading BOM is dropped).
+
+    Raises:
+        MissingFileError: no such file.
+        InputError: the bytes are not valid UTF-8.
+    """
+    path = Path(path)
+    where = _where(case_id, path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as e:
+        raise MissingFileError(f"{where}: file not found ({path})") from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{where}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); save the file as UTF-8"
+        ) from e
+    return text.removeprefix("\ufeff")
+
+
+def read_json(path: str | Path, *, case_id: str | None = None) -> Any:
+    """Read a UTF-8 JSON file strictly; malformed JSON is an :class:`InputError` naming the line."""
+    path = Path(path)
+    text = read_text(path, case_id=case_id)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{_where(case_id, path)}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Write JSON as UTF-8 (non-ASCII kept readable), sorted keys for reproducible bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path

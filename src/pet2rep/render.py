@@ -1,0 +1,464 @@
+"""Key coronal slices of a PET/CT case as pictures: windows, hot-iron colour map, fusion, MIP.
+
+The pictures live on the PET grid reoriented to RAS+ (axis 0 -> patient's right, 1 -> anterior,
+2 -> superior). Key slices are coronal planes (fixed index along axis 1): the front-back centre of mass of the
+CT body mask (HU > -500) inside the PET field of view, and planes ``slice_spacing_vox`` apart around it.
+Slice indices recorded in :meth:`RenderedCase.record` are indices along that anterior axis (0 = most
+posterior plane). Pictures show the head at the top and the patient's right on the image's left.
+
+CT is sampled on the key planes only (trilinear, in world coordinates, -1024 HU outside the CT); the MIP uses
+PET alone. One call of :func:`render_all` loads the volumes once for any number of configs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from pet2rep import __version__
+from pet2rep.cases import Case
+from pet2rep.errors import GeometryError, InputError
+from pet2rep.geometry import (
+    AIR_HU,
+    check_overlap,
+    reorient_to_ras,
+    resample_to_grid,
+    sample_plane,
+    spacing_mm,
+    survey_body,
+)
+from pet2rep.io import load_volume, write_json
+from pet2rep.suv import suv_parameters, to_suv
+
+RENDER_CONFIGS = ("separate", "fused", "mip")
+"""``separate``: CT and PET of location 1, 2, 3 (6 images); ``fused``: 3 fused images; ``mip``: a coronal PET
+MIP followed by the 3 fused images."""
+
+CT_MODES = ("window", "zscore")
+ASPECTS = ("native", "mm")
+MIP_COLORMAPS = ("gray_r", "hot")
+SLICE_AXIS = "coronal"
+
+
+def _hot_iron_lut() -> np.ndarray:
+    """DICOM "Hot Iron" palette (black -> red -> yellow -> white) as a (256, 3) uint8 table."""
+    i = np.arange(256, dtype=np.float64)
+    red = np.interp(i, [0, 127], [0, 255])
+    green = np.interp(i, [128, 255], [0, 255])
+    blue = np.interp(i, [192, 255], [0, 255])
+    return np.round(np.stack([red, green, blue], axis=1)).astype(np.uint8)
+
+
+HOT_IRON = _hot_iron_lut()
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How key slices are chosen and drawn.
+
+    Attributes:
+        num_slices: number of coronal key slices.
+        slice_spacing_vox: PET voxels between neighbouring key slices.
+        ct_window: ``(width_hu, level_hu)`` for ``ct_mode="window"`` (soft tissue W400/L40 by default).
+        ct_mode: ``"window"`` or ``"zscore"`` (the paper's z-scored CT: HU standardised with the mean and std of
+            the body mask inside the PET field of view, shown over ``zscore_range``).
+        zscore_range: z-values mapped to black and white in ``zscore`` mode.
+        suv_window: SUV mapped to the ends of the colour map.
+        aspect: ``"native"`` (one pixel per PET voxel) or ``"mm"`` (height rescaled so pixels are square in mm).
+        fusion_alpha: PET opacity over CT in fused images.
+        fusion_fade: PET is transparent at the window minimum and reaches ``fusion_alpha`` at this fraction of
+            the SUV window (so near-zero uptake leaves the CT visible).
+        mip_colormap: ``"gray_r"`` (inverted gray, how MIPs are read) or ``"hot"``.
+        body_threshold_hu: CT body mask threshold for choosing the key slices.
+    """
+
+    num_slices: int = 3
+    slice_spacing_vox: int = 10
+    ct_window: tuple[float, float] = (400.0, 40.0)
+    ct_mode: str = "window"
+    zscore_range: tuple[float, float] = (-3.0, 3.0)
+    suv_window: tuple[float, float] = (0.0, 5.0)
+    aspect: str = "native"
+    fusion_alpha: float = 0.5
+    fusion_fade: float = 0.05
+    mip_colormap: str = "gray_r"
+    body_threshold_hu: float = -500.0
+
+    def __post_init__(self) -> None:
+        def bad(name: str, expected: str) -> InputError:
+            return InputError(f"RenderOptions.{name}: expected {expected}, got {getattr(self, name)!r}")
+
+        if isinstance(self.num_slices, bool) or not isinstance(self.num_slices, int) or self.num_slices < 1:
+            raise bad("num_slices", "an integer >= 1")
+        if (
+            isinstance(self.slice_spacing_vox, bool)
+            or not isinstance(self.slice_spacing_vox, int)
+            or self.slice_spacing_vox < 1
+        ):
+            raise bad("slice_spacing_vox", "an integer >= 1")
+        if not _pair(self.ct_window) or self.ct_window[0] <= 0:
+            raise bad("ct_window", "(width_hu > 0, level_hu)")
+        if self.ct_mode not in CT_MODES:
+            raise bad("ct_mode", f"one of {CT_MODES}")
+        if not _pair(self.zscore_range) or self.zscore_range[1] <= self.zscore_range[0]:
+            raise bad("zscore_range", "(low, high) with low < high")
+        if not _pair(self.suv_window) or self.suv_window[1] <= self.suv_window[0]:
+            raise bad("suv_window", "(low, high) with low < high")
+        if self.aspect not in ASPECTS:
+            raise bad("aspect", f"one of {ASPECTS}")
+        if not 0.0 <= float(self.fusion_alpha) <= 1.0:
+            raise bad("fusion_alpha", "a number in [0, 1]")
+        if not 0.0 < float(self.fusion_fade) <= 1.0:
+            raise bad("fusion_fade", "a number in (0, 1]")
+        if self.mip_colormap not in MIP_COLORMAPS:
+            raise bad("mip_colormap", f"one of {MIP_COLORMAPS}")
+
+
+def _pair(value) -> bool:
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value)
+    )
+
+
+@dataclass
+class CaseVolumes:
+    """A case's voxel data ready to render.
+
+    Attributes:
+        case_id: the case.
+        ct: CT in HU, stored orientation and dtype.
+        ct_affine: CT voxel -> world.
+        suv: SUV on the PET grid reoriented to RAS+ (a view of the loaded array).
+        pet_affine: affine of ``suv`` (RAS+ grid).
+        suv_factor: Bq/mL -> SUV factor applied, or None when the input was SUV.
+    """
+
+    case_id: str
+    ct: np.ndarray
+    ct_affine: np.ndarray
+    suv: np.ndarray
+    pet_affine: np.ndarray
+    suv_factor: float | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ct: np.ndarray,
+        ct_affine: np.ndarray,
+        suv: np.ndarray,
+        pet_affine: np.ndarray,
+        *,
+        case_id: str = "case",
+        suv_factor: float | None = None,
+    ) -> CaseVolumes:
+        """Build from arrays in any orientation (the PET is reoriented to RAS+ here)."""
+        suv_ras, pet_affine_ras = reorient_to_ras(suv, pet_affine)
+        return cls(case_id, ct, np.asarray(ct_affine, dtype=np.float64), suv_ras, pet_affine_ras, suv_factor)
+
+    @property
+    def pet_shape(self) -> tuple[int, int, int]:
+        return tuple(int(n) for n in self.suv.shape)  # type: ignore[return-value]
+
+    @property
+    def pet_spacing_mm(self) -> np.ndarray:
+        return spacing_mm(self.pet_affine)
+
+
+def load_case_volumes(case: Case) -> CaseVolumes:
+    """Load CT and PET of a case, converting PET to SUV when it is in Bq/mL.
+
+    Raises:
+        MetadataError: PET in Bq/mL without usable SUV metadata (checked before any voxel is read).
+        MissingFileError, VolumeError: unreadable, truncated, non-3-D or non-finite volumes.
+    """
+    cid = case.case_id
+    params = None
+    if not case.pet_is_suv:
+        params = suv_parameters(case.meta, where=f"case {cid!r}: meta.json")
+    ct = load_volume(case.ct_path, case_id=cid)
+    pet = load_volume(case.pet_input_path, case_id=cid, float32=True)
+    suv = pet.data
+    factor = None
+    if params is not None:
+        factor = params.factor
+        suv = to_suv(suv, factor, inplace=True)
+    return CaseVolumes.from_arrays(ct.data, ct.affine, suv, pet.affine, case_id=cid, suv_factor=factor)
+
+
+@dataclass
+class RenderedCase:
+    """The pictures of one case in one config, in the order a model receives them."""
+
+    case_id: str
+    config: str
+    images: list[Image.Image]
+    image_names: list[str]
+    slice_indices: list[int]
+    suv_factor: float | None
+    window: dict
+    options: RenderOptions = field(default_factory=RenderOptions)
+    pet_shape: tuple[int, int, int] = (0, 0, 0)
+    pet_spacing_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def record(self) -> dict:
+        """The JSON sidecar of the CLI contract."""
+        return {
+            "case_id": self.case_id,
+            "config": self.config,
+            "slice_axis": SLICE_AXIS,
+            "slice_indices": list(self.slice_indices),
+            "suv_factor": self.suv_factor,
+            "window": dict(self.window),
+            "images": list(self.image_names),
+            "image_size": list(self.images[0].size) if self.images else None,
+            "aspect": self.options.aspect,
+            "fusion_alpha": self.options.fusion_alpha if self.config != "separate" else None,
+            "pet_grid": {
+                "orientation": "RAS",
+                "shape": list(self.pet_shape),
+                "spacing_mm": [round(float(s), 6) for s in self.pet_spacing_mm],
+            },
+            "options": _options_record(self.options),
+            "pet2rep_version": __version__,
+        }
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write the PNGs and ``<case_id>.json`` into ``out_dir``; returns the JSON path."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for img, name in zip(self.images, self.image_names, strict=True):
+            img.save(out / name, format="PNG")
+        return write_json(self.record(), out / f"{self.case_id}.json")
+
+
+def _options_record(options: RenderOptions) -> dict:
+    rec = asdict(options)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in rec.items()}
+
+
+def key_slice_indices(centre: int, n_planes: int, options: RenderOptions, *, where: str = "") -> list[int]:
+    """``num_slices`` planes ``slice_spacing_vox`` apart centred on ``centre``, shifted to fit in the grid.
+
+    Raises:
+        GeometryError: the grid has fewer planes than the set spans.
+    """
+    offsets = [
+        round(options.slice_spacing_vox * (i - (options.num_slices - 1) / 2)) for i in range(options.num_slices)
+    ]
+    span = offsets[-1] - offsets[0]
+    if span > n_planes - 1:
+        prefix = f"{where}: " if where else ""
+        raise GeometryError(
+            f"{prefix}the PET grid has {n_planes} coronal planes; {options.num_slices} key slices "
+            f"{options.slice_spacing_vox} voxels apart need {span + 1}"
+        )
+    lo = centre + offsets[0]
+    lo = min(max(lo, 0), n_planes - 1 - span)
+    return [lo + (o - offsets[0]) for o in offsets]
+
+
+def to_picture(plane_xz: np.ndarray) -> np.ndarray:
+    """A coronal plane indexed ``[x, z]`` on the RAS+ grid -> picture ``[row, col]``: head at the top,
+    patient's right on the left."""
+    return plane_xz[::-1, ::-1].T
+
+
+def ct_gray(hu: np.ndarray, options: RenderOptions, stats: tuple[float, float] | None = None) -> np.ndarray:
+    """CT (HU) to uint8 gray with the window or the z-score mapping."""
+    if options.ct_mode == "window":
+        width, level = options.ct_window
+        lo, hi = level - width / 2.0, level + width / 2.0
+        t = (hu - np.float32(lo)) / np.float32(hi - lo)
+    else:
+        if stats is None:
+            raise InputError("ct_mode='zscore' needs the CT mean and std")
+        mean, std = stats
+        z = (hu - np.float32(mean)) / np.float32(max(std, 1e-6))
+        zlo, zhi = options.zscore_range
+        t = (z - np.float32(zlo)) / np.float32(zhi - zlo)
+    return np.round(np.clip(t, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def suv_unit(suv: np.ndarray, options: RenderOptions) -> np.ndarray:
+    """SUV mapped to [0, 1] over the SUV window (float32)."""
+    lo, hi = options.suv_window
+    return np.clip((suv - np.float32(lo)) / np.float32(hi - lo), 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def pet_rgb(suv: np.ndarray, options: RenderOptions) -> np.ndarray:
+    """SUV to hot-iron RGB (uint8, shape ``(..., 3)``)."""
+    return HOT_IRON[np.round(suv_unit(suv, options) * 255.0).astype(np.uint8)]
+
+
+def fuse(gray: np.ndarray, suv: np.ndarray, options: RenderOptions) -> np.ndarray:
+    """PET (hot iron) over CT gray; PET opacity ramps from 0 at the window minimum up to ``fusion_alpha``."""
+    t = suv_unit(suv, options)
+    alpha = (np.float32(options.fusion_alpha) * np.clip(t / np.float32(options.fusion_fade), 0.0, 1.0))[..., None]
+    colour = HOT_IRON[np.round(t * 255.0).astype(np.uint8)].astype(np.float32)
+    base = gray.astype(np.float32)[..., None]
+    return np.round(base * (1.0 - alpha) + colour * alpha).astype(np.uint8)
+
+
+def mip_rgb(suv_ras: np.ndarray, options: RenderOptions) -> np.ndarray:
+    """Coronal maximum intensity projection (along the anterior axis) as an RGB picture."""
+    mip = to_picture(suv_ras.max(axis=1))
+    if options.mip_colormap == "hot":
+        return pet_rgb(mip, options)
+    g = 255 - np.round(suv_unit(mip, options) * 255.0).astype(np.uint8)
+    return np.repeat(g[..., None], 3, axis=2)
+
+
+def _image(rgb_or_gray: np.ndarray, options: RenderOptions, spacing: np.ndarray) -> Image.Image:
+    arr = np.ascontiguousarray(rgb_or_gray)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[..., None], 3, axis=2)
+    img = Image.fromarray(arr, mode="RGB")
+    if options.aspect == "mm":
+        # Columns run along x, rows along z: stretch rows so a pixel is as tall in mm as it is wide.
+        w, h = img.size
+        new_h = max(1, round(h * float(spacing[2]) / float(spacing[0])))
+        if new_h != h:
+            img = img.resize((w, new_h), Image.Resampling.BILINEAR)
+    return img
+
+
+def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: bool = False):
+    """Key coronal slice indices of a case, and the CT body statistics when asked for.
+
+    Returns:
+        ``(indices, survey)`` where ``survey`` is the :class:`~pet2rep.geometry.BodySurvey`.
+
+    Raises:
+        GeometryError: PET and CT do not overlap, or no CT body voxel lies inside the PET field of view.
+    """
+    where = f"case {vols.case_id!r}"
+    box = check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=where)
+    # The mask's centre of mass needs no sampling finer than half a PET voxel.
+    ct_sp = spacing_mm(vols.ct_affine)
+    half_pet = float(vols.pet_spacing_mm.min()) / 2.0
+    step = tuple(max(1, int(half_pet // float(s))) for s in ct_sp)
+    survey = survey_body(
+        vols.ct, vols.ct_affine, box=box, threshold_hu=options.body_threshold_hu, step=step, with_stats=with_stats
+    )
+    if survey.centroid_world is None:
+        raise GeometryError(
+            f"{where}: no CT voxel above {options.body_threshold_hu:g} HU inside the PET field of view; "
+            "cannot place the key slices (is the CT in HU and does it overlap the PET?)"
+        )
+    inv = np.linalg.inv(vols.pet_affine)
+    centre_vox = inv[:3, :3] @ survey.centroid_world + inv[:3, 3]
+    centre = round(float(centre_vox[1]))
+    centre = min(max(centre, 0), vols.pet_shape[1] - 1)
+    return key_slice_indices(centre, vols.pet_shape[1], options, where=where), survey
+
+
+def render_volumes(
+    vols: CaseVolumes, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+) -> dict[str, RenderedCase]:
+    """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
+    options = options or RenderOptions()
+    configs = tuple(configs)
+    unknown = [c for c in configs if c not in RENDER_CONFIGS]
+    if unknown or not configs:
+        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+    zscore = options.ct_mode == "zscore"
+    indices, survey = choose_key_slices(vols, options, with_stats=zscore)
+    stats = (survey.mean_hu, survey.std_hu) if zscore else None
+
+    window: dict = {"ct_mode": options.ct_mode}
+    if zscore:
+        window.update(
+            ct_mean_hu=round(float(survey.mean_hu), 4),
+            ct_std_hu=round(float(survey.std_hu), 4),
+            ct_zscore_range=list(options.zscore_range),
+        )
+    else:
+        window.update(ct_width_hu=float(options.ct_window[0]), ct_level_hu=float(options.ct_window[1]))
+    window.update(suv_min=float(options.suv_window[0]), suv_max=float(options.suv_window[1]))
+
+    spacing = vols.pet_spacing_mm
+    gray: dict[int, np.ndarray] = {}
+    suv_planes: dict[int, np.ndarray] = {}
+    for j in indices:
+        hu = sample_plane(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, 1, j, outside=AIR_HU)
+        gray[j] = to_picture(ct_gray(hu, options, stats))
+        suv_planes[j] = to_picture(np.asarray(vols.suv[:, j, :], dtype=np.float32))
+
+    cid = vols.case_id
+    out: dict[str, RenderedCase] = {}
+    for config in configs:
+        arrays: list[np.ndarray] = []
+        names: list[str] = []
+        if config == "mip":
+            arrays.append(mip_rgb(vols.suv, options))
+            names.append(f"{cid}_mip.png")
+        for j in indices:
+            if config == "separate":
+                arrays += [gray[j], pet_rgb(suv_planes[j], options)]
+                names += [f"{cid}_ct_{j}.png", f"{cid}_pet_{j}.png"]
+            else:
+                arrays.append(fuse(gray[j], suv_planes[j], options))
+                names.append(f"{cid}_fused_{j}.png")
+        out[config] = RenderedCase(
+            case_id=cid,
+            config=config,
+            images=[_image(a, options, spacing) for a in arrays],
+            image_names=names,
+            slice_indices=list(indices),
+            suv_factor=vols.suv_factor,
+            window=dict(window),
+            options=options,
+            pet_shape=vols.pet_shape,
+            pet_spacing_mm=tuple(float(s) for s in spacing),  # type: ignore[arg-type]
+        )
+    return out
+
+
+def render_all(
+    case: Case, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+) -> dict[str, RenderedCase]:
+    """Render one case in several configs, loading its volumes once.
+
+    Returns:
+        config -> :class:`RenderedCase`, in the order of ``configs``.
+    """
+    options = options or RenderOptions()
+    unknown = [c for c in configs if c not in RENDER_CONFIGS]
+    if unknown or not configs:
+        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+    return render_volumes(load_case_volumes(case), configs, options)
+
+
+def render_case(case: Case, config: str, options: RenderOptions | None = None) -> RenderedCase:
+    """Render one case in one config (see :data:`RENDER_CONFIGS`)."""
+    if config not in RENDER_CONFIGS:
+        raise InputError(f"unknown render config {config!r}; expected one of {list(RENDER_CONFIGS)}")
+    return render_all(case, (config,), options)[config]
+
+
+def volumes_on_pet_grid(case: Case):
+    """CT (HU, int16) trilinearly resampled onto the case's PET grid, and the SUV (float32), both on the PET
+    grid reoriented to RAS+ (the grid the key-slice indices refer to).
+
+    Returns:
+        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine.
+    """
+    import nibabel as nib
+
+    vols = load_case_volumes(case)
+    check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=f"case {case.case_id!r}")
+    ct_on_pet = resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=np.int16)
+    suv = np.ascontiguousarray(vols.suv, dtype=np.float32)
+    images = []
+    for data in (ct_on_pet, suv):
+        img = nib.Nifti1Image(data, vols.pet_affine)
+        img.header.set_xyzt_units("mm", "sec")
+        img.set_qform(vols.pet_affine, code=1)
+        img.set_sform(vols.pet_affine, code=1)
+        images.append(img)
+    return images[0], images[1]

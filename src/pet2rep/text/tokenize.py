@@ -1,0 +1,119 @@
+"""The single tokenizer entry point of pet2rep: jieba for Chinese, ``[a-z0-9]+`` runs for English.
+
+Definitions (issue 3, normative):
+
+- ``lang="zh"``: ``jieba.lcut(text)`` with jieba's default dictionary (HMM on, jieba's default);
+- ``lang="en"``: the lower-cased text's ``[a-z0-9]+`` runs;
+- ``lang="auto"``: ``"zh"`` when CJK ideographs make up over 10% of the letters, else ``"en"``;
+- tokens made only of whitespace, punctuation or symbols (Unicode categories Z*, P*, S*) are dropped.
+
+jieba cuts the text into blocks with its own regex (``jieba.re_han_default``) and segments each block
+independently, so the tokens of a text are the concatenation of the tokens of its blocks. Templated reports
+repeat most blocks (``FDG摄取未见异常``), so blocks are segmented once and memoised: the result is
+identical to ``jieba.lcut(text)`` on the whole text, only faster.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pet2rep.errors import InputError
+
+LANGS = ("zh", "en", "auto")
+
+# CJK Unified Ideographs, Extension A, Compatibility Ideographs, and the supplementary planes' extensions.
+_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_EN_TOKEN_RE = re.compile("[a-z0-9]+")
+_CACHE_MAX_BLOCKS = 200_000
+
+_block_cache: dict[str, tuple[str, ...]] = {}
+_jieba = None
+
+
+def detect_lang(text: str) -> str:
+    """Guess the report language: ``"zh"`` when CJK ideographs are over 10% of the letters, else ``"en"``.
+
+    Args:
+        text: any string (a text without letters is ``"en"``).
+
+    Returns:
+        ``"zh"`` or ``"en"``.
+    """
+    _check_text(text)
+    letters = sum(map(str.isalpha, text))
+    if not letters:
+        return "en"
+    return "zh" if len(_CJK_RE.findall(text)) > 0.1 * letters else "en"
+
+
+def check_lang(lang: object, *, allow_auto: bool = True) -> str:
+    """Validate a ``lang`` argument and return it; raise :class:`InputError` naming the valid values."""
+    valid = LANGS if allow_auto else LANGS[:2]
+    if not isinstance(lang, str) or lang not in valid:
+        raise InputError(f"lang must be one of {', '.join(map(repr, valid))}; got {lang!r}")
+    return lang
+
+
+def tokenize(text: str, lang: str = "auto") -> list[str]:
+    """Split a report into tokens, the unit of every NLG metric.
+
+    Args:
+        text: the report.
+        lang: ``"zh"``, ``"en"`` or ``"auto"`` (see :func:`detect_lang`).
+
+    Returns:
+        The tokens, punctuation/whitespace/symbol-only tokens dropped.
+
+    Raises:
+        InputError: ``text`` is not a string or ``lang`` is not one of the above.
+    """
+    _check_text(text)
+    lang = check_lang(lang)
+    if lang == "auto":
+        lang = detect_lang(text)
+    if lang == "en":
+        return _EN_TOKEN_RE.findall(text.lower())
+    return _tokenize_zh(text)
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str):
+        raise InputError(f"text must be a str; got {type(text).__name__}")
+
+
+def _load_jieba():
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.initialize()
+        _jieba = jieba
+    return _jieba
+
+
+def _tokenize_zh(text: str) -> list[str]:
+    jieba = _load_jieba()
+    cache = _block_cache
+    out: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if not block:
+            continue
+        tokens = cache.get(block)
+        if tokens is None:
+            tokens = tuple(t for t in jieba.dt.cut(block) if not _is_junk(t))
+            if len(cache) >= _CACHE_MAX_BLOCKS:
+                cache.clear()
+            cache[block] = tokens
+        out.extend(tokens)
+    return out
+
+
+def _is_junk(token: str) -> bool:
+    """True for a token made only of whitespace, punctuation or symbols (categories Z*, P*, S*)."""
+    return all(ch.isspace() or unicodedata.category(ch)[0] in "ZPS" for ch in token)
+
+
+def clear_cache() -> None:
+    """Forget memoised jieba blocks (e.g. after changing jieba's dictionary, which pet2rep never does)."""
+    _block_cache.clear()

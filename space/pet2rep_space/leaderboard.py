@@ -40,6 +40,8 @@ COLUMNS = (
     COL_LINK,
     COL_DATE,
 )
+#: Column widths in the app, in pixels.
+COLUMN_WIDTHS = {COL_MODEL: 190, COL_SETTING: 90, COL_CATEGORY: 95, COL_SOURCE: 165, COL_LINK: 70, COL_DATE: 100}
 DATATYPES = {COL_OVERALL: "number", **dict.fromkeys(METRIC_COLUMNS.values(), "number"), COL_LINK: "markdown"}
 
 SOURCE_PAPER = "paper (published)"
@@ -145,6 +147,11 @@ def datatypes(frame: pd.DataFrame) -> list[str]:
     return [DATATYPES.get(column, "str") for column in frame.columns]
 
 
+def column_widths(frame: pd.DataFrame) -> list[str]:
+    """The ``gr.Dataframe`` width of each column (numbers 88 px)."""
+    return [f"{COLUMN_WIDTHS.get(column, 88)}px" for column in frame.columns]
+
+
 def submission_choices(records: Iterable[dict]) -> list[tuple[str, str]]:
     """``(label, record id)`` pairs for a dropdown of submissions, newest first."""
     ordered = sorted(records, key=lambda r: r["submitted_at"], reverse=True)
@@ -162,4 +169,5 @@ def organ_frame(record: dict, metric: str = "f1") -> pd.DataFrame:
     rows = []
     for organ, stats in (record.get("per_organ") or {}).items():
         rows.append({"organ": organ, "metric": metric, "value": float(stats[metric])})
-    return pd.DataFrame(rows, columns=["organ", "metric", "value"])
+    frame = pd.DataFrame(rows, columns=["organ", "metric", "value"])
+    return frame.astype({"organ": str, "metric": str, "value": float})

@@ -6,8 +6,10 @@ The references fixture is the contract with the dataset build: a folder with `RE
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
+import socket
 import sys
 from pathlib import Path
 
@@ -115,21 +117,213 @@ def make_record(name: str, setting: str = "fused", *, submitted_at: str = "2026-
     return record
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def record_factory():
     return make_record
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reports_factory():
     return make_reports
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def jsonl_writer():
     return write_jsonl
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def dataset_folder_writer():
     return write_dataset_folder
+
+
+@pytest.fixture(scope="session")
+def predictions_for():
+    """``predictions_for(references, seed)``: other synthetic reports for the same case ids."""
+
+    def make(references: dict[str, str], seed: int = 7) -> dict[str, str]:
+        others = make_reports(len(references), seed=seed)
+        return dict(zip(references, others.values(), strict=True))
+
+    return make
+
+
+def reference_fragments(references: dict[str, str]) -> set[str]:
+    """Pieces of reference text that must never appear in anything the Space sends out: each report and
+    each of its sentences (the shortest sentence of the synthetic pool has 13 characters)."""
+    pieces = set(references.values())
+    for report in references.values():
+        pieces.update(s + "。" for s in report.removeprefix("影像所见：").split("。") if len(s) >= 8)
+    return pieces
+
+
+@pytest.fixture(scope="session")
+def leak_scanner(references):
+    """``scan(text)``: the reference fragments found in ``text`` (empty list: no leak)."""
+    fragments = reference_fragments(references)
+
+    def scan(text: str) -> list[str]:
+        return sorted(f for f in fragments if f in text)
+
+    return scan
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def space_app():
+    """The `space/app.py` module (loaded by path: a bare `import app` could pick up another app.py)."""
+    spec = importlib.util.spec_from_file_location("pet2rep_space_app", SPACE_DIR / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def launch_space(space_app):
+    """``launch_space(service) -> url``: the app in-process on 127.0.0.1 and a free port; closed at the end."""
+    demos = []
+
+    def launch(service) -> str:
+        demo = space_app.build_app(service)
+        _, url, _ = space_app.launch(
+            demo,
+            service.config,
+            server_name="127.0.0.1",
+            server_port=free_port(),
+            prevent_thread_lock=True,
+            quiet=True,
+        )
+        demos.append(demo)
+        return url
+
+    yield launch
+    for demo in demos:
+        demo.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+)
+
+
+class BrowserPage:
+    """One headless Chromium page driven over the DevTools protocol (websocket-client, no other driver).
+
+    Console messages of level error and uncaught exceptions are collected in :attr:`errors`.
+    """
+
+    def __init__(self, user_data_dir: Path):
+        import subprocess
+        import time
+        import urllib.request
+
+        import websocket
+
+        port = free_port()
+        self.process = subprocess.Popen(
+            [
+                str(CHROMIUM),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={user_data_dir}",
+                f"--remote-debugging-port={port}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2) as r:
+                    targets = json.load(r)
+                page = next(t for t in targets if t["type"] == "page")
+                break
+            except (OSError, StopIteration, ValueError):
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise RuntimeError("chromium did not open its DevTools endpoint") from None
+                time.sleep(0.2)
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], suppress_origin=True, timeout=60)
+        self._next_id = 0
+        self.events: list[dict] = []
+        for domain in ("Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable")
+
+    def send(self, method: str, **params) -> dict:
+        self._next_id += 1
+        self.ws.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self._next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+            self.events.append(message)
+
+    def evaluate(self, expression: str):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression[:80]}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30.0):
+        """Poll a JavaScript expression until it is truthy; return its value."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise TimeoutError(f"waited {timeout} s for: {expression}")
+
+    def screenshot(self, path: Path) -> Path:
+        import base64
+
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+        return path
+
+    @property
+    def errors(self) -> list[str]:
+        found = []
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(json.dumps(params["exceptionDetails"], ensure_ascii=False)[:500])
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])[:500])
+            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+                found.append(f"{params['entry'].get('url', '')}: {params['entry']['text']}"[:500])
+        return found
+
+    def close(self) -> None:
+        if getattr(self, "ws", None) is not None:
+            self.ws.close()
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    """A headless Chromium page; skipped, with the reason printed, only where Chromium is absent."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is absent: the browser test needs Chromium (make test installs it where it can)"
+        print(f"SKIPPED: {reason}")
+        pytest.skip(reason)
+    page = BrowserPage(tmp_path / "chromium-profile")
+    yield page
+    page.close()

@@ -109,5 +109,7 @@ def test_organ_frame_and_choices(record_factory):
         {"organ": "liver", "metric": "recall", "value": 0.5},
         {"organ": "lung", "metric": "recall", "value": 0.0},
     ]
+    empty = lb.organ_frame({}, "f1")
+    assert empty.empty and empty["value"].dtype == float  # a numeric axis even with no data
     with pytest.raises(ValueError, match="metric should be one of"):
         lb.organ_frame(newer, "support")

@@ -1,0 +1,184 @@
+"""PET2Rep leaderboard Space: the Gradio layout only. Data, scoring and storage live in ``pet2rep_space``.
+
+Run locally: ``PET2REP_REFERENCES=data/pet2rep PET2REP_DATA_DIR=results/space_data python space/app.py``
+(``make space``). Every setting is read by ``pet2rep_space.config``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+import gradio as gr
+from pet2rep_space import leaderboard as lb
+from pet2rep_space.about import ABOUT, INTRO, TITLE
+from pet2rep_space.config import SpaceConfig, load_config
+from pet2rep_space.service import LeaderboardService, status_message
+from pet2rep_space.validation import SETTINGS
+
+from pet2rep.errors import Pet2RepError
+
+APP_DIR = Path(__file__).resolve().parent
+logger = logging.getLogger("pet2rep_space.app")
+
+# System fonts only: the default theme fetches Google Fonts, which an offline machine cannot reach.
+THEME = gr.themes.Soft(
+    primary_hue="orange",
+    font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK SC", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+)
+CSS = """
+#leaderboard-table { font-variant-numeric: tabular-nums; }
+"""
+SETTING_CHOICES = [*SETTINGS, "template"]
+CATEGORY_CHOICES = ["baseline", "general", "medical", "closed", lb.SUBMISSION_CATEGORY]
+SOURCE_CHOICES = [lb.SOURCE_PAPER, lb.SOURCE_SUBMISSION]
+
+
+def _table(frame):
+    """The value for the leaderboard ``gr.Dataframe``: a Styler (baseline highlighted, numbers formatted)."""
+    return lb.style_leaderboard(frame)
+
+
+def build_app(service: LeaderboardService) -> gr.Blocks:
+    """The Blocks of the Space, wired to ``service``; launch it with :func:`launch`."""
+    config = service.config
+
+    def filtered(query, settings, categories, sources):
+        return lb.filter_leaderboard(service.leaderboard(), query, settings, categories, sources)
+
+    def refresh(query, settings, categories, sources, chosen):
+        records = service.records()
+        choices = lb.submission_choices(records)
+        ids = [value for _, value in choices]
+        chosen = chosen if chosen in ids else (ids[0] if ids else None)
+        frame = lb.filter_leaderboard(
+            lb.build_leaderboard(service.published, records), query, settings, categories, sources
+        )
+        return _table(frame), gr.Dropdown(choices=choices, value=chosen)
+
+    def organ_chart(record_id, metric):
+        record = service.store.get(record_id) if record_id else None
+        if record is None:
+            return lb.organ_frame({}, metric)
+        return lb.organ_frame(record, metric)
+
+    def submit_as(username, model_name, model_url, setting, predictions_file):
+        try:
+            record = service.submit(model_name, model_url, setting, predictions_file, username=username)
+        except Pet2RepError as e:
+            # The toast renders its message as HTML and the message may quote the submitter's input.
+            raise gr.Error(html.escape(str(e), quote=False), title="Submission not accepted") from e
+        return status_message(record), _table(service.leaderboard())
+
+    if config.on_spaces:
+
+        def submit(model_name, model_url, setting, predictions_file, profile: gr.OAuthProfile | None):
+            return submit_as(profile.username if profile else None, model_name, model_url, setting, predictions_file)
+
+    else:
+
+        def submit(model_name, model_url, setting, predictions_file):
+            return submit_as(None, model_name, model_url, setting, predictions_file)
+
+    initial_frame = service.leaderboard()
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        gr.Markdown(INTRO)
+        if config.on_spaces:  # outside a Space the button would call the Hub at build time
+            gr.LoginButton()
+        with gr.Tabs():
+            with gr.Tab("Leaderboard", id="leaderboard", elem_id="tab-leaderboard"):
+                with gr.Row():
+                    query = gr.Textbox(label="Search model", placeholder="e.g. Qwen", scale=2)
+                    settings = gr.CheckboxGroup(SETTING_CHOICES, value=SETTING_CHOICES, label="Input setting")
+                    categories = gr.CheckboxGroup(CATEGORY_CHOICES, value=CATEGORY_CHOICES, label="Category")
+                    sources = gr.CheckboxGroup(SOURCE_CHOICES, value=SOURCE_CHOICES, label="Source")
+                table = gr.Dataframe(
+                    _table(initial_frame),
+                    datatype=lb.datatypes(initial_frame),
+                    column_widths=lb.column_widths(initial_frame),
+                    interactive=False,
+                    pinned_columns=1,
+                    show_search="search",
+                    max_height=640,
+                    wrap=True,
+                    elem_id="leaderboard-table",
+                    label="Leaderboard (click a header to sort; NLG = text overlap, CE = clinical efficacy)",
+                )
+                gr.Markdown("### Per-organ clinical efficacy of a submission")
+                with gr.Row():
+                    chosen = gr.Dropdown(label="Submission", choices=[], scale=3, elem_id="organ-submission")
+                    metric = gr.Radio(list(lb.ORGAN_METRICS), value="f1", label="CE score", scale=1)
+                chart = gr.BarPlot(
+                    lb.organ_frame({}, "f1"),
+                    x="organ",
+                    y="value",
+                    y_lim=[0, 1],
+                    x_label_angle=-45,
+                    title="CE per organ (macro over increased / decreased / absent)",
+                    elem_id="organ-chart",
+                )
+            with gr.Tab("Submit", id="submit", elem_id="tab-submit"):
+                if not service.accepting:
+                    gr.Markdown("**Submissions are closed:** this Space has no references configured.")
+                model_name = gr.Textbox(label="Model name", max_lines=1, elem_id="submit-model-name")
+                model_url = gr.Textbox(
+                    label="Model link (optional, http:// or https://)", max_lines=1, elem_id="submit-model-url"
+                )
+                setting = gr.Radio(list(SETTINGS), value="fused", label="Input setting")
+                predictions_file = gr.File(
+                    label='Predictions: JSONL, one {"case_id", "report"} per line',
+                    file_types=[".jsonl"],
+                    type="filepath",
+                    elem_id="submit-file",
+                )
+                button = gr.Button("Submit", variant="primary", interactive=service.accepting, elem_id="submit-button")
+                status = gr.Textbox(label="Status", interactive=False, elem_id="submit-status")
+            with gr.Tab("About", id="about", elem_id="tab-about"):
+                gr.Markdown(ABOUT)
+
+        filters = [query, settings, categories, sources]
+        private = {"api_visibility": "private", "queue": False}
+        for control in filters:
+            control.change(lambda *f: _table(filtered(*f)), filters, table, **private)
+        button.click(
+            submit,
+            [model_name, model_url, setting, predictions_file],
+            [status, table],
+            api_name="submit",
+            concurrency_limit=config.submit_concurrency,
+        ).success(refresh, [*filters, chosen], [table, chosen], **private)
+        chosen.change(organ_chart, [chosen, metric], chart, **private)
+        metric.change(organ_chart, [chosen, metric], chart, **private)
+        demo.load(refresh, [*filters, chosen], [table, chosen], **private)
+    return demo
+
+
+def launch(demo: gr.Blocks, config: SpaceConfig, **kwargs):
+    """Launch with the Space's limits: upload cap, bounded queue, no share link, errors shown only via gr.Error."""
+    demo.queue(max_size=100)
+    options = {
+        "server_name": config.server_name,
+        "server_port": config.server_port,
+        "max_file_size": config.max_upload_bytes,
+        "share": False,
+        "show_error": False,
+        "ssr_mode": False,
+        "theme": THEME,
+        "css": CSS,
+        "footer_links": ["api"],
+    }
+    options.update(kwargs)
+    return demo.launch(**options)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_config()
+    service = LeaderboardService.from_config(config, app_dir=APP_DIR)
+    launch(build_app(service), config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The Space in a real headless Chromium, over the DevTools protocol: it renders, shows markup as text, and
+logs no console error. Screenshots of the leaderboard and submit tabs are written to a temp folder."""
+
+from __future__ import annotations
+
+import pytest
+from pet2rep_space.config import load_config
+from pet2rep_space.service import LeaderboardService
+
+pytestmark = pytest.mark.slow
+
+XSS_NAME = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+BAD_LINK = "javascript:<img/src=x/onerror=window.__xss=3>"
+BASELINE_BACKGROUND = "rgb(255, 244, 204)"  # leaderboard.BASELINE_STYLE
+
+
+def _fill(selector: str, value: str) -> str:
+    import json
+
+    return (
+        f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
+        f" if (!el) return false; el.value = {json.dumps(value)};"
+        " el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()"
+    )
+
+
+def _click_tab(label: str) -> str:
+    return (
+        "(() => { const b = [...document.querySelectorAll('button[role=tab]')]"
+        f".find(b => b.textContent.trim() === '{label}'); if (!b) return false; b.click(); return true; }})()"
+    )
+
+
+def test_leaderboard_and_submit_tabs_render_without_console_errors(
+    tmp_path, browser_page, launch_space, references, references_dir, record_factory, leak_scanner
+):
+    config = load_config({"PET2REP_DATA_DIR": str(tmp_path / "data"), "PET2REP_REFERENCES": str(references_dir)})
+    service = LeaderboardService.from_config(config)
+    service.store.add(record_factory(XSS_NAME, "mip", id="xss", submitted_at="2026-02-01T00:00:00+00:00"))
+    service.store.add(record_factory("Friendly-VLM", "fused", id="ok", submitted_at="2026-02-02T00:00:00+00:00"))
+    url = launch_space(service)
+    page = browser_page
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+
+    page.send("Page.navigate", url=url)
+    page.wait_for("document.querySelector('#leaderboard-table')?.innerText.includes('Template Baseline')")
+    # The newest submission is chosen on load and its per-organ chart drawn.
+    page.wait_for("!!document.querySelector('#organ-chart canvas, #organ-chart svg')")
+    table_text = page.evaluate("document.querySelector('#leaderboard-table').innerText")
+    assert "Friendly-VLM" in table_text
+    assert XSS_NAME in table_text  # the markup is shown as text ...
+    assert page.evaluate("window.__xss === undefined")  # ... and never runs
+    assert page.evaluate("document.querySelectorAll('#leaderboard-table script, #leaderboard-table img').length") == 0
+    background = page.evaluate(
+        "(() => { const cell = [...document.querySelectorAll('#leaderboard-table .body-cell')]"
+        ".find(c => c.innerText.trim() === 'Template Baseline');"
+        " return cell && getComputedStyle(cell).backgroundColor; })()"
+    )
+    assert background == BASELINE_BACKGROUND
+    leaderboard_png = page.screenshot(shots / "leaderboard.png")
+    page.evaluate("document.querySelector('#organ-chart').scrollIntoView()")
+    chart_png = page.screenshot(shots / "organ_chart.png")
+    page.evaluate("window.scrollTo(0, 0)")
+
+    assert page.evaluate(_click_tab("Submit"))
+    page.wait_for("document.querySelector('#submit-file')?.offsetParent !== null")
+    assert page.evaluate(_fill("#submit-model-name textarea, #submit-model-name input", "Browser-VLM"))
+    assert page.evaluate(_fill("#submit-model-url textarea, #submit-model-url input", BAD_LINK))
+    page.evaluate("document.querySelector('#submit-button').click()")
+    page.wait_for("document.body.innerText.includes('expected an http:// or https:// URL')")
+    # The echoed input is shown as the literal text it was, not as markup and not double-escaped.
+    assert page.evaluate(f"document.body.innerText.includes({BAD_LINK!r})")
+    assert page.evaluate("window.__xss === undefined")
+    submit_png = page.screenshot(shots / "submit.png")
+
+    print(f"screenshots: {leaderboard_png} {chart_png} {submit_png}")
+    assert all(png.stat().st_size > 10_000 for png in (leaderboard_png, chart_png, submit_png))
+    assert leak_scanner(page.evaluate("document.documentElement.outerHTML")) == []
+    assert len(service.records()) == 2  # the refused submission stored nothing
+    assert page.errors == []

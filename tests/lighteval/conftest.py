@@ -91,6 +91,11 @@ def load_task_module(name: str = "pet2rep_lighteval_tasks"):
 
 
 @pytest.fixture(scope="session")
+def task_file() -> Path:
+    return TASK_FILE
+
+
+@pytest.fixture(scope="session")
 def dataset_factory():
     """write_tiny_dataset, for tests that need a dataset of their own (test files cannot import conftest)."""
     return write_tiny_dataset

@@ -107,3 +107,59 @@ def test_import_stops_text_only_backends(tiny_dataset, monkeypatch, load_tasks):
     monkeypatch.delenv(glue.ALLOW_TEXT_ONLY_ENV, raising=False)
     with pytest.raises(SystemExit, match=r"only `lighteval accelerate \.\.\. --vision-model` passes Doc\.images"):
         load_tasks("pet2rep_tasks_argv")
+
+
+def _aggregate(task_module, task_name, predictions, shape="str"):
+    """Run lighteval's own metric path (apply_metric, MetricsLogger.aggregate) on given generations."""
+    from lighteval.logging.info_loggers import MetricsLogger
+    from lighteval.metrics import apply_metric
+    from lighteval.models.model_output import ModelResponse
+    from lighteval.tasks.lighteval_task import LightevalTask
+
+    task = LightevalTask(next(c for c in task_module.TASKS_TABLE if c.name == task_name))
+    docs = task.eval_docs()
+    if shape == "str":  # VLM backend; the pipeline's reasoning-tag pass makes a list of characters
+        responses = [ModelResponse(text=p, text_post_processed=list(p)) for p in predictions]
+    else:  # other backends: lists, post-processed per item
+        responses = [ModelResponse(text=[p], text_post_processed=[glue.strip_reasoning(p)]) for p in predictions]
+    logger = MetricsLogger()
+    for output in apply_metric(responses=responses, docs=docs[: len(predictions)], metrics=list(task.metrics)):
+        logger.log(f"{task_name}|0", output)
+    logger.aggregate({f"{task_name}|0": task}, bootstrap_iters=1000)
+    return dict(logger.metric_aggregated[f"{task_name}|0"]), docs
+
+
+PREDICTIONS = [
+    "<think>先看图</think>脑形态、结构正常，FDG摄取未见明显异常。两肺见结节，FDG摄取增高。",
+    "",
+    "甲状腺FDG摄取未见异常。胃壁FDG摄取增高。左肾FDG摄取缺失。",
+    "肝脏FDG摄取未见异常。",
+]
+
+
+@pytest.mark.parametrize("shape", ["str", "list"])
+def test_metric_grouping_equals_pet2rep_metrics_score(task_module, shape):
+    from pet2rep.metrics import score
+
+    result, docs = _aggregate(task_module, "pet2rep:fused", PREDICTIONS, shape)
+    cleaned = [glue.strip_reasoning(p) for p in PREDICTIONS]
+    expected = score(cleaned, [d.get_golds()[0] for d in docs], lang="zh")
+    assert set(result) == set(glue.METRIC_NAMES) | {f"{n}_std" for n in glue.METRIC_NAMES}  # no bootstrap stderr
+    for name in glue.METRIC_NAMES:
+        assert result[name] == expected[name]
+        assert result[f"{name}_std"] == expected[f"{name}_std"]
+    assert result["ce_f1"] > 0 and result["bleu_4"] > 0  # the predictions overlap the references
+
+
+def test_english_task_scores_in_english(task_module):
+    from pet2rep.metrics import score
+
+    predictions = ["Increased FDG uptake in the lung.", "Absent FDG uptake in the left kidney.", "Normal."]
+    result, docs = _aggregate(task_module, "pet2rep_en:mip", predictions)
+    expected = score(predictions, [d.get_golds()[0] for d in docs[:3]], lang="en")
+    assert {name: result[name] for name in glue.METRIC_NAMES} == {name: expected[name] for name in glue.METRIC_NAMES}
+
+
+def test_empty_generations_score_zero(task_module):
+    result, _ = _aggregate(task_module, "pet2rep:separate", ["", "", "<think>only thinking</think>", ""])
+    assert {name: result[name] for name in glue.METRIC_NAMES} == dict.fromkeys(glue.METRIC_NAMES, 0.0)

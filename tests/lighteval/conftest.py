@@ -81,6 +81,40 @@ def write_tiny_dataset(root: Path, n: int = 4, configs=prompts.CONFIGS, columns=
     return root
 
 
+def write_details(output_dir: Path, model: str, date_id: str, task: str, generations: dict, shape: str = "str"):
+    """Save lighteval details for `task` the way `lighteval ... --save-details` does (its own logger and writer).
+
+    `generations` maps case_id -> generated text (None: a doc without `specific`).
+    """
+    from dataclasses import asdict
+
+    from datasets import Dataset
+    from lighteval.logging.evaluation_tracker import EvaluationTracker
+    from lighteval.models.model_output import ModelResponse
+    from lighteval.tasks.requests import Doc
+
+    tracker = EvaluationTracker(output_dir=str(output_dir), save_details=True)
+    tracker.general_config_logger.model_name = model
+    for i, (case_id, text) in enumerate(generations.items()):
+        specific = None if case_id is None else {"case_id": case_id, "config": task.split(":")[1].split("|")[0]}
+        doc = Doc(query="q", choices=["ref"], gold_index=0, specific=specific, id=str(i), task_name=task)
+        if shape == "str":  # VLM backend, after the pipeline's per-character reasoning-tag pass
+            response = ModelResponse(text=text, text_post_processed=list(text))
+        else:
+            response = ModelResponse(text=[text], text_post_processed=[text])
+        tracker.details_logger.log(task, doc, response, {"bleu_4": 0.0})
+    details = tracker.details_logger.details[task]
+    dataset = Dataset.from_list([asdict(detail) for detail in details])
+    dataset = dataset.select_columns(sorted(c for c in dataset.column_names if c != "id"))
+    tracker.save_details(date_id, {task: dataset})
+    return output_dir / "details" / model / date_id
+
+
+@pytest.fixture(scope="session")
+def details_writer():
+    return write_details
+
+
 def load_task_module(name: str = "pet2rep_lighteval_tasks"):
     """Import tasks/pet2rep.py as lighteval does (from its path), under a name of our own."""
     spec = importlib.util.spec_from_file_location(name, TASK_FILE)

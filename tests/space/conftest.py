@@ -175,6 +175,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def port_factory():
+    return free_port
+
+
+@pytest.fixture(scope="session")
 def space_app():
     """The `space/app.py` module (loaded by path: a bare `import app` could pick up another app.py)."""
     spec = importlib.util.spec_from_file_location("pet2rep_space_app", SPACE_DIR / "app.py")

@@ -81,3 +81,13 @@ def test_private_repo_needs_a_token_and_fails_clearly_offline(tmp_path, monkeypa
     with pytest.raises(InputError, match="references repo 'org/refs' could not be downloaded") as info:
         load_references(config)
     assert "hf_secret_token" not in str(info.value)
+
+
+def test_jsonl_and_a_folder_holding_one_jsonl(references_jsonl, references, tmp_path, jsonl_writer):
+    assert read_references(references_jsonl).reports == references
+    folder = tmp_path / "repo_snapshot"
+    folder.mkdir()
+    jsonl_writer(folder / "references.jsonl", references)
+    (folder / "README.md").write_text("# private references\n", encoding="utf-8")
+    assert read_references(folder).reports == references
+    assert read_references(folder).fingerprint == read_references(references_jsonl).fingerprint

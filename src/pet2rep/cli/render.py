@@ -1,0 +1,114 @@
+"""``pet2rep render``: coronal key slices of one case or a folder of cases as PNGs plus a JSON sidecar per case.
+
+For each case, ``OUT/<case_id>.json`` records ``case_id``, ``config``, ``slice_axis``, ``slice_indices``,
+``suv_factor`` (null when the input was SUV), the ``window`` settings and ``images`` (file names in model order).
+A multi-case run renders every case it can, lists each failed case with its reason at the end, and exits 1 if
+anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="render coronal key slices (separate / fused / mip) of a case or a folder of cases",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("path", help="a case folder or a folder of cases (generic, autoPET or nnU-Net layout)")
+    parser.add_argument("--config", required=True, choices=("separate", "fused", "mip"), help="image set")
+    parser.add_argument("--out", required=True, help="output folder for the PNGs and <case_id>.json")
+    parser.add_argument("--num-slices", type=int, default=3, help="coronal key slices (default: 3)")
+    parser.add_argument("--slice-spacing", type=int, default=10, help="PET voxels between key slices (default: 10)")
+    parser.add_argument(
+        "--ct-window",
+        type=float,
+        nargs=2,
+        metavar=("WIDTH", "LEVEL"),
+        default=(400.0, 40.0),
+        help="CT window in HU (default: 400 40, soft tissue)",
+    )
+    parser.add_argument(
+        "--ct-mode", choices=("window", "zscore"), default="window", help="CT gray mapping (default: window)"
+    )
+    parser.add_argument(
+        "--zscore-range",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        default=(-3.0, 3.0),
+        help="z-values shown black and white with --ct-mode zscore (default: -3 3)",
+    )
+    parser.add_argument(
+        "--suv-window",
+        type=float,
+        nargs=2,
+        metavar=("LOW", "HIGH"),
+        default=(0.0, 5.0),
+        help="SUV mapped to the ends of the colour map (default: 0 5)",
+    )
+    parser.add_argument(
+        "--aspect",
+        choices=("native", "mm"),
+        default="native",
+        help="native PET-grid size, or rows rescaled for square pixels in mm (default: native)",
+    )
+    parser.add_argument("--alpha", type=float, default=0.5, help="PET opacity in fused images (default: 0.5)")
+    parser.add_argument(
+        "--mip-colormap", choices=("gray_r", "hot"), default="gray_r", help="MIP colour map (default: gray_r)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def options_from_args(args: argparse.Namespace):
+    """The :class:`~pet2rep.render.RenderOptions` an argument namespace asks for."""
+    from pet2rep.render import RenderOptions
+
+    return RenderOptions(
+        num_slices=args.num_slices,
+        slice_spacing_vox=args.slice_spacing,
+        ct_window=tuple(args.ct_window),
+        ct_mode=args.ct_mode,
+        zscore_range=tuple(args.zscore_range),
+        suv_window=tuple(args.suv_window),
+        aspect=args.aspect,
+        fusion_alpha=args.alpha,
+        mip_colormap=args.mip_colormap,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pet2rep.cases import scan_cases
+    from pet2rep.errors import Pet2RepError
+    from pet2rep.render import render_case
+
+    options = options_from_args(args)
+    scan = scan_cases(args.path)
+    failures = [(name, f"{type(e).__name__}: {e}") for name, e in scan.failures]
+    out = Path(args.out)
+    cases = scan.cases
+    if len(cases) > 1 and not args.no_progress:
+        from tqdm.auto import tqdm
+
+        cases = tqdm(cases, desc=f"render {args.config}", unit="case")
+    done = 0
+    for case in cases:
+        try:
+            render_case(case, args.config, options).save(out)
+            done += 1
+        except (Pet2RepError, OSError) as e:  # a bad case must not stop the others; it is reported below
+            failures.append((case.case_id, f"{type(e).__name__}: {e}"))
+    total = len(scan.cases) + len(scan.failures)
+    print(f"rendered {done} of {total} case(s) ({args.config}) into {out}")
+    if failures:
+        print(f"{len(failures)} case(s) FAILED:", file=sys.stderr)
+        for name, reason in failures:
+            print(f"  {name}: {reason}", file=sys.stderr)
+        return 1
+    return 0

@@ -13,7 +13,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "baseline",
         help="write the template baseline's predictions (the prompt's example report for every case)",
-        description=__doc__.splitlines()[0],
+        description="Write the template baseline's predictions: the prompt's example report for every case "
+        "of a dataset config.",
     )
     parser.add_argument(
         "--data",

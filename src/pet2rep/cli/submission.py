@@ -16,7 +16,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "submission",
         help="turn lighteval details (pet2rep tasks) into leaderboard submission JSONL files",
-        description=__doc__.splitlines()[0],
+        description="Turn the details files of a lighteval run of the pet2rep tasks into leaderboard "
+        "submissions, one JSONL per task.",
     )
     parser.add_argument("results_dir", help="lighteval --output-dir (or a details folder or file below it)")
     parser.add_argument("--out", required=True, help="output folder (one <config>.jsonl per task) or a .jsonl file")

@@ -18,6 +18,7 @@ from pet2rep_space.service import LeaderboardService, status_message
 from pet2rep_space.validation import SETTINGS
 
 from pet2rep.errors import Pet2RepError
+from pet2rep.text.ce import ORGANS
 
 APP_DIR = Path(__file__).resolve().parent
 logger = logging.getLogger("pet2rep_space.app")
@@ -31,6 +32,7 @@ THEME = gr.themes.Soft(
 CSS = """
 #leaderboard-table { font-variant-numeric: tabular-nums; }
 """
+EMPTY_ORGAN = dict.fromkeys(lb.ORGAN_METRICS, float("nan"))
 SETTING_CHOICES = [*SETTINGS, "template"]
 CATEGORY_CHOICES = ["baseline", "general", "medical", "closed", lb.SUBMISSION_CATEGORY]
 SOURCE_CHOICES = [lb.SOURCE_PAPER, lb.SOURCE_SUBMISSION]
@@ -61,7 +63,8 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
     def organ_chart(record_id, metric):
         record = service.store.get(record_id) if record_id else None
         if record is None:
-            return lb.organ_frame({}, metric)
+            # Every organ on the axis, no bars: the chart sizes its axis from the first value it gets.
+            return lb.organ_frame({"per_organ": dict.fromkeys(ORGANS, EMPTY_ORGAN)}, metric)
         return lb.organ_frame(record, metric)
 
     def submit_as(username, model_name, model_url, setting, predictions_file):
@@ -82,7 +85,10 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         def submit(model_name, model_url, setting, predictions_file):
             return submit_as(None, model_name, model_url, setting, predictions_file)
 
-    initial_frame = service.leaderboard()
+    initial_records = service.records()
+    initial_frame = lb.build_leaderboard(service.published, initial_records)
+    choices = lb.submission_choices(initial_records)
+    newest_id = choices[0][1] if choices else None
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(INTRO)
         if config.on_spaces:  # outside a Space the button would call the Hub at build time
@@ -108,15 +114,18 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
                 )
                 gr.Markdown("### Per-organ clinical efficacy of a submission")
                 with gr.Row():
-                    chosen = gr.Dropdown(label="Submission", choices=[], scale=3, elem_id="organ-submission")
+                    chosen = gr.Dropdown(
+                        label="Submission", choices=choices, value=newest_id, scale=3, elem_id="organ-submission"
+                    )
                     metric = gr.Radio(list(lb.ORGAN_METRICS), value="f1", label="CE score", scale=1)
                 chart = gr.BarPlot(
-                    lb.organ_frame({}, "f1"),
-                    x="organ",
-                    y="value",
-                    y_lim=[0, 1],
-                    x_label_angle=-45,
-                    title="CE per organ (macro over increased / decreased / absent)",
+                    organ_chart(newest_id, "f1"),
+                    x="value",
+                    y="organ",
+                    x_lim=[0, 1],
+                    sort=[lb.organ_label(organ) for organ in ORGANS],
+                    height=560,
+                    title="CE per organ (pooled over increased / decreased / absent)",
                     elem_id="organ-chart",
                 )
             with gr.Tab("Submit", id="submit", elem_id="tab-submit"):

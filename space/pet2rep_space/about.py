@@ -56,7 +56,8 @@ a denominator is 0: what scikit-learn's `precision_recall_fscore_support(Y_ref, 
 zero_division=0)` gives on the two indicator matrices.
 
 **Overall (%)** is the mean of BLEU-4, METEOR, ROUGE-L, CE precision, CE recall and CE F1, times 100, as in
-the paper. The per-organ chart shows, for one submission, the CE scores of each organ over the three states.
+the paper. The per-organ chart shows, for one submission, each organ's CE precision, recall or F1 pooled (micro
+averaged) over its three state columns; the support counts stay on the server.
 
 ## How to submit
 1. Run your model on the benchmark's test cases in one input setting (the dataset card and the `pet2rep`

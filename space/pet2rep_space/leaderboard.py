@@ -158,6 +158,11 @@ def submission_choices(records: Iterable[dict]) -> list[tuple[str, str]]:
     return [(f"{r['model_name']} · {r['setting']} · {str(r['submitted_at'])[:16]}", r["id"]) for r in ordered]
 
 
+def organ_label(organ: str) -> str:
+    """The chart label of an organ key: ``mediastinal_lymph_node`` -> ``mediastinal lymph node``."""
+    return organ.replace("_", " ")
+
+
 def organ_frame(record: dict, metric: str = "f1") -> pd.DataFrame:
     """The per-organ CE ``metric`` of one submission as a long DataFrame (``organ``, ``metric``, ``value``).
 
@@ -168,6 +173,6 @@ def organ_frame(record: dict, metric: str = "f1") -> pd.DataFrame:
         raise ValueError(f"metric should be one of {ORGAN_METRICS}, got {metric!r}")
     rows = []
     for organ, stats in (record.get("per_organ") or {}).items():
-        rows.append({"organ": organ, "metric": metric, "value": float(stats[metric])})
+        rows.append({"organ": organ_label(organ), "metric": metric, "value": float(stats[metric])})
     frame = pd.DataFrame(rows, columns=["organ", "metric", "value"])
     return frame.astype({"organ": str, "metric": str, "value": float})

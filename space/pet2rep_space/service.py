@@ -148,7 +148,7 @@ class LeaderboardService:
 
         from pet2rep.metrics import score
 
-        result = score(predictions, references, lang=self.config.lang)
+        result = score(predictions, references, lang=self.config.lang, return_per_sample=False)
         now = self.clock()
         record = {
             "id": new_record_id(now),

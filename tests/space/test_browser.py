@@ -32,7 +32,15 @@ def _click_tab(label: str) -> str:
 
 
 def test_leaderboard_and_submit_tabs_render_without_console_errors(
-    tmp_path, browser_page, launch_space, references, references_dir, record_factory, leak_scanner
+    tmp_path,
+    browser_page,
+    launch_space,
+    references,
+    references_dir,
+    record_factory,
+    leak_scanner,
+    predictions_for,
+    jsonl_writer,
 ):
     config = load_config({"PET2REP_DATA_DIR": str(tmp_path / "data"), "PET2REP_REFERENCES": str(references_dir)})
     service = LeaderboardService.from_config(config)
@@ -72,10 +80,24 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     # The echoed input is shown as the literal text it was, not as markup and not double-escaped.
     assert page.evaluate(f"document.body.innerText.includes({BAD_LINK!r})")
     assert page.evaluate("window.__xss === undefined")
+    assert len(service.records()) == 2  # the refused submission stored nothing
+
+    # A real submission through the form: a valid link and a file set on the upload input.
+    predictions = jsonl_writer(tmp_path / "browser_predictions.jsonl", predictions_for(references, seed=21))
+    assert page.evaluate(_fill("#submit-model-url textarea, #submit-model-url input", "https://example.org/vlm"))
+    root = page.send("DOM.getDocument")["root"]["nodeId"]
+    file_input = page.send("DOM.querySelector", nodeId=root, selector="#submit-file input[type=file]")["nodeId"]
+    page.send("DOM.setFileInputFiles", files=[str(predictions)], nodeId=file_input)
+    page.wait_for("document.querySelector('#submit-file').innerText.includes('browser_predictions.jsonl')")
+    page.evaluate("document.querySelector('#submit-button').click()")
+    status = page.wait_for("document.querySelector('#submit-status textarea')?.value", timeout=60)
+    assert status.startswith("Accepted: 'Browser-VLM' (fused, 12 cases)."), status
     submit_png = page.screenshot(shots / "submit.png")
+    assert [r["model_name"] for r in service.records()].count("Browser-VLM") == 1
+    assert page.evaluate(_click_tab("Leaderboard"))
+    page.wait_for("document.querySelector('#leaderboard-table').innerText.includes('Browser-VLM')")
 
     print(f"screenshots: {leaderboard_png} {chart_png} {submit_png}")
     assert all(png.stat().st_size > 10_000 for png in (leaderboard_png, chart_png, submit_png))
     assert leak_scanner(page.evaluate("document.documentElement.outerHTML")) == []
-    assert len(service.records()) == 2  # the refused submission stored nothing
     assert page.errors == []

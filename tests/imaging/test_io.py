@@ -152,3 +152,35 @@ def test_bad_json_names_line(tmp_path):
     p.write_text('{\n "weight_kg": 70,\n}', encoding="utf-8")
     with pytest.raises(InputError, match=r"meta\.json: invalid JSON at line 3"):
         read_json(p, case_id="c1")
+
+
+def test_fast_gzip_path_equals_nibabel(tmp_path, monkeypatch):
+    import pet2rep.io as io_mod
+
+    rng = np.random.default_rng(2)
+    cases = {
+        "ct.nii.gz": (rng.integers(-1024, 3000, size=(33, 20, 17)).astype(np.int16), None),
+        "pet.nii.gz": (rng.random((9, 8, 7)).astype(np.float32), None),
+        "scaled.nii.gz": (rng.integers(0, 500, size=(6, 5, 4)).astype(np.int16), (2.0, -1024.0)),
+    }
+    for name, (data, scaling) in cases.items():
+        img = nib.Nifti1Image(data, np.eye(4), dtype=data.dtype)
+        if scaling:
+            img.header.set_slope_inter(*scaling)
+        nib.save(img, str(tmp_path / name))
+        fast = load_volume(tmp_path / name).data
+        expected = np.asanyarray(nib.load(str(tmp_path / name)).dataobj)
+        with monkeypatch.context() as m:
+            m.setattr(io_mod, "_igzip", None)  # the stdlib (nibabel) path
+            slow = load_volume(tmp_path / name).data
+        assert fast.dtype == slow.dtype and np.array_equal(fast, slow)
+        assert np.allclose(fast, expected)
+
+
+def test_bad_gzip_checksum_is_detected(tmp_path):
+    path = _save(tmp_path / "ct.nii.gz", np.arange(1000, dtype=np.int16).reshape(10, 10, 10))
+    raw = bytearray(path.read_bytes())
+    raw[-8] ^= 0xFF  # CRC32 of the gzip trailer
+    path.write_bytes(bytes(raw))
+    with pytest.raises(VolumeError, match=r"case 'c9': ct.nii.gz: voxel data are truncated or corrupt"):
+        load_volume(path, case_id="c9")

@@ -47,7 +47,8 @@ def lighteval_run(tiny_vlm, tiny_dataset, task_file, tmp_path_factory):
         "-m",
         "pet2rep.lighteval_glue",
         "accelerate",
-        f"model_name={tiny_vlm},batch_size=4,generation_size=16,cache_dir={out / 'cache'}",
+        # relative to cwd: lighteval joins an absolute model path onto cache_dir, i.e. caches inside the model
+        f"model_name={tiny_vlm.name},batch_size=4,generation_size=16,cache_dir={out / 'cache'}",
         ",".join(f"{task}|0" for task in TASKS),
         "--custom-tasks",
         str(task_file),
@@ -57,10 +58,12 @@ def lighteval_run(tiny_vlm, tiny_dataset, task_file, tmp_path_factory):
         str(out / "results"),
     ]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=offline_env(tiny_dataset), timeout=600)
+    env = offline_env(tiny_dataset)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tiny_vlm.parent, timeout=600)
     seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     print(f"lighteval e2e run: {seconds:.1f} s")
+    assert any((out / "cache" / tiny_vlm.name).iterdir())  # the prediction cache went where it was told
     return out / "results"
 
 

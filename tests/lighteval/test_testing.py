@@ -15,7 +15,7 @@ transformers = pytest.importorskip("transformers")
 
 
 def _digest(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def test_entry_point_writes_a_complete_model_folder(tiny_vlm):

@@ -23,7 +23,7 @@ MAX_UPLOAD_MB = 0.2
 
 
 @pytest.fixture(scope="module")
-def space(tmp_path_factory, references, dataset_folder_writer, launch_space):
+def space(tmp_path_factory, references, dataset_folder_writer, launch_space, leak_scanner):
     """A running app on a fresh data dir (no quota limits: every test uses its own model names)."""
     root = tmp_path_factory.mktemp("space")
     refs = dataset_folder_writer(root / "refs", references)
@@ -38,7 +38,8 @@ def space(tmp_path_factory, references, dataset_folder_writer, launch_space):
     )
     service = LeaderboardService.from_config(config)
     url = launch_space(service)
-    return {"url": url, "service": service, "client": Client(url, verbose=False), "root": root}
+    client = Client(url, verbose=False)
+    return {"url": url, "service": service, "client": client, "root": root, "scan": leak_scanner}
 
 
 @pytest.fixture
@@ -54,7 +55,14 @@ def upload(tmp_path, jsonl_writer):
 
 
 def submit(space, *args):
-    return space["client"].predict(*args, api_name="/submit")
+    """Call /submit; every answer, result or error, is scanned for reference text first."""
+    try:
+        result = space["client"].predict(*args, api_name="/submit")
+    except Exception as e:
+        assert space["scan"](str(e)) == [], "reference text in an error message"
+        raise
+    assert space["scan"](json.dumps(result, ensure_ascii=False)) == [], "reference text in a /submit answer"
+    return result
 
 
 def rows_by_model(table: dict) -> dict[str, dict]:
@@ -177,15 +185,12 @@ def test_duplicates_are_refused(space, references, predictions_for, upload):
 
 def test_twenty_concurrent_submissions_are_all_stored_once(space, references, predictions_for, tmp_path, jsonl_writer):
     files = [jsonl_writer(tmp_path / f"p{i}.jsonl", predictions_for(references, seed=100 + i)) for i in range(20)]
-    client = space["client"]
     before = {r["id"] for r in space["service"].records()}
     results: dict[int, object] = {}
 
     def send(i):
         try:
-            results[i] = client.predict(
-                f"concurrent-{i:02d}", "", "fused", handle_file(str(files[i])), api_name="/submit"
-            )
+            results[i] = submit(space, f"concurrent-{i:02d}", "", "fused", handle_file(str(files[i])))
         except Exception as e:  # collected and reported below
             results[i] = e
 
@@ -210,3 +215,11 @@ def test_page_config_holds_no_reference_text(space, leak_scanner):
     assert "Template Baseline" in config
     assert leak_scanner(config) == []
     assert str(space["root"]) not in config  # neither the data dir nor the references path is exposed
+
+
+def test_the_leak_scanner_finds_reference_text(leak_scanner, references):
+    report = next(iter(references.values()))
+    sentence = report.removeprefix("影像所见：").split("。")[1] + "。"
+    assert leak_scanner(f"... {sentence} ...") == [sentence]
+    assert leak_scanner(json.dumps({"x": report}, ensure_ascii=False))
+    assert leak_scanner("Accepted: 'm' (fused, 12 cases).") == []

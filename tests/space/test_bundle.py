@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -53,22 +57,78 @@ def test_space_card_header(bundle):
     assert len(header["short_description"]) <= 60
 
 
-def test_bundle_runs_on_its_vendored_pet2rep(bundle):
+SCRIPT = """
+import json, sys
+from pathlib import Path
+import pet2rep, app
+from pet2rep_space.config import load_config
+from pet2rep_space.service import LeaderboardService
+refs = {"a": "肝脏放射性摄取增高，SUVmax约5.0。", "b": "脑实质放射性分布未见明显异常。"}
+Path("refs.jsonl").write_text("".join(json.dumps({"case_id": k, "report": v}) + "\\n" for k, v in refs.items()))
+Path("preds.jsonl").write_text("".join(json.dumps({"case_id": k, "report": "肝FDG摄取增高"}) + "\\n" for k in refs))
+service = LeaderboardService.from_config(load_config({"PET2REP_DATA_DIR": "data", "PET2REP_REFERENCES": "refs.jsonl"}))
+app.build_app(service)
+record = service.submit("m", "", "fused", "preds.jsonl")
+loaded = sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})
+print(json.dumps({"pet2rep": pet2rep.__file__, "rows": len(service.leaderboard()), "loaded": loaded}))
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle_run(bundle, tmp_path_factory):
+    """The bundle's app built and one submission scored in a fresh interpreter, run from a scratch folder."""
     out, _ = bundle
-    env = {**os.environ, "PYTHONPATH": "", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    code = (
-        "import pet2rep, pet2rep_space, app; from pet2rep_space.config import load_config; "
-        "from pet2rep_space.service import LeaderboardService; "
-        "service = LeaderboardService.from_config(load_config({'PET2REP_DATA_DIR': 'space_data_test'})); "
-        "app.build_app(service); print(pet2rep.__file__); print(len(service.leaderboard()))"
-    )
+    cwd = tmp_path_factory.mktemp("bundle_run")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(out),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=out, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", SCRIPT], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    module_file, rows = result.stdout.split()[-2:]
-    assert module_file.startswith(str(out)), module_file
-    assert rows == "49"
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_bundle_runs_on_its_vendored_pet2rep(bundle, bundle_run):
+    out, _ = bundle
+    assert bundle_run["pet2rep"].startswith(str(out)), bundle_run["pet2rep"]
+    assert bundle_run["rows"] == 50  # the paper's 49 rows and the submission
+
+
+def _top_level_imports(path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_requirements_cover_what_the_space_imports(bundle, bundle_run):
+    """Every third-party package imported by a bundle module the Space loads is in requirements.txt
+    (gradio itself comes from the card's sdk_version)."""
+    out, _ = bundle
+    ours = [Path(f) for f in bundle_run["loaded"] if f.startswith(str(out))]
+    assert any(p.name == "metrics.py" for p in ours) and any(p.name == "service.py" for p in ours)
+    imported = set().union(*(_top_level_imports(p) for p in ours))
+    third_party = imported - set(sys.stdlib_module_names) - {"pet2rep", "pet2rep_space", "app", "__future__"}
+    distributions = importlib.metadata.packages_distributions()
+    needed = {_normalise(distributions[name][0]) for name in third_party}
+    listed = {
+        _normalise(re.split(r"[<>=!~\[; ]", line.strip())[0])
+        for line in (out / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert needed - {"gradio"} <= listed, sorted(needed - {"gradio"} - listed)
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def test_rebuilding_replaces_only_an_earlier_bundle(tmp_path, bundle_module):

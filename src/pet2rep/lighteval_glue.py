@@ -123,6 +123,11 @@ def load_split(dataset: str, config: str, *, split: str = SPLIT, columns: Sequen
                     f"dataset {dataset!r} has no config {config!r} with a {split!r} split: {message}"
                 ) from e
             raise
+        except (ConnectionError, FileNotFoundError) as e:  # includes datasets' DatasetNotFoundError
+            raise MissingFileError(
+                f"dataset {dataset!r} is neither a local folder nor a Hub dataset reachable from here ({e}); "
+                f"build one with `pet2rep build DATA_DIR --out {DEFAULT_DATASET}` or set ${DATASET_ENV}"
+            ) from e
     missing = [c for c in columns if c not in ds.column_names]
     if missing:
         raise InputError(
@@ -337,6 +342,10 @@ def corpus_scores(predictions: Sequence[str], references: Sequence[str], lang: s
 # --- command line -----------------------------------------------------------------------------------------------
 
 
+# a pet2rep task in a comma-separated task list: pet2rep, pet2rep_en, pet2rep:fused, pet2rep:fused|0, ...
+_TASK_SPEC = re.compile(r"(?:^|,)pet2rep(?:_en)?(?::\w+)?(?:\|\d+)?(?:,|$)")
+
+
 def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """Problems with a lighteval command line that runs pet2rep tasks (empty when fine or not such a run).
 
@@ -346,7 +355,7 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
     """
     environ = os.environ if environ is None else environ
     args = list(argv[1:])
-    if not args or not any("pet2rep" in a for a in args[1:]):
+    if not args or not any(_TASK_SPEC.search(a) for a in args[1:]):
         return []
     command = args[0]
     problems = []

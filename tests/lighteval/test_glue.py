@@ -49,6 +49,13 @@ def test_missing_local_folder_is_named_with_the_fix(tmp_path):
         glue.load_split(missing, "fused")
 
 
+def test_unreachable_hub_id_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    with pytest.raises(MissingFileError, match="'nobody/pet2rep-x' is neither a local folder nor a Hub dataset"):
+        glue.load_split("nobody/pet2rep-x", "fused")
+
+
 def test_unknown_config_and_missing_columns_are_clear_errors(tiny_dataset, tmp_path, dataset_factory):
     with pytest.raises(InputError, match="has no config 'volumes'") as exc:
         glue.load_split(str(tiny_dataset), "volumes")
@@ -203,6 +210,8 @@ def test_strip_reasoning_spans_lines():
         (["lighteval", "vllm", "model_name=m", "pet2rep:fused|0", "--custom-tasks", "t.py"], True),
         (["lighteval", "endpoint", "litellm", "model_name=m", "pet2rep:fused|0"], True),
         (["lighteval", "accelerate", "model_name=m", "gsm8k|0"], False),
+        (["lighteval", "vllm", "model_name=org/pet2rep-vlm", "gsm8k|0", "--custom-tasks", "tasks/pet2rep.py"], False),
+        (["lighteval", "sglang", "model_name=m", "gsm8k|0,pet2rep_en|0"], True),
         (["lighteval", "tasks", "inspect", "pet2rep:fused", "--custom-tasks", "t.py"], False),
         (["lighteval"], False),
         (["pytest", "tests/lighteval"], False),

@@ -220,14 +220,18 @@ def parse_task_name(task_name: str) -> tuple[str, str, str]:
 
 
 def _as_image(value: Any, case_id: str, index: int):
+    """A row's image as an RGB PIL image (grayscale CT slices too: not every VLM processor converts)."""
     from PIL import Image
 
+    image = None
     if isinstance(value, Image.Image):
-        return value
-    if isinstance(value, Mapping) and value.get("bytes"):
-        return Image.open(io.BytesIO(value["bytes"]))
-    if isinstance(value, Mapping) and value.get("path") and Path(value["path"]).is_file():
-        return Image.open(value["path"])
+        image = value
+    elif isinstance(value, Mapping) and value.get("bytes"):
+        image = Image.open(io.BytesIO(value["bytes"]))
+    elif isinstance(value, Mapping) and value.get("path") and Path(value["path"]).is_file():
+        image = Image.open(value["path"])
+    if image is not None:
+        return image if image.mode == "RGB" else image.convert("RGB")
     raise InputError(
         f"case {case_id!r}: images[{index}] is {type(value).__name__}; expected a PIL image "
         "(an Image() feature) or {'bytes': ...}"

@@ -137,6 +137,14 @@ def test_images_stored_as_bytes_are_decoded(rows):
     assert [im.getpixel((0, 0)) for im in fields["images"]] == [im.getpixel((0, 0)) for im in row["images"]]
 
 
+def test_grayscale_images_reach_the_model_as_rgb(rows):
+    row = dict(rows["separate"][0])
+    gray = [image.convert("L") for image in row["images"]]
+    fields = glue.doc_fields({**row, "images": gray}, "pet2rep:separate")
+    assert {image.mode for image in fields["images"]} == {"RGB"}
+    assert fields["images"][1].getpixel((0, 0)) == (gray[1].getpixel((0, 0)),) * 3
+
+
 @pytest.mark.parametrize(
     ("change", "task", "message"),
     [

@@ -40,6 +40,10 @@ class SubmissionError(Pet2RepError, ValueError):
     """A leaderboard submission that cannot be accepted."""
 
 
+class HubError(Pet2RepError, ConnectionError):
+    """The Hugging Face Hub cannot be used: offline mode, no token, unreachable, or it refused the request."""
+
+
 class MissingDependencyError(Pet2RepError, ImportError):
     """An optional dependency is not installed; the message names the extra that provides it."""
 

@@ -173,7 +173,7 @@ def _read_gzip_payload(proxy, path: Path, where: str) -> np.ndarray:
     shape = tuple(int(n) for n in proxy.shape)
     dtype = np.dtype(proxy.dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    buf = bytearray(nbytes)
+    buf = np.empty(nbytes, dtype=np.uint8)  # not bytearray(): that zero-fills 200 MB for nothing
     view = memoryview(buf)
     with _igzip.open(path, "rb") as f:
         skip = int(proxy.offset)

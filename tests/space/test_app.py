@@ -38,7 +38,7 @@ def space(tmp_path_factory, references, dataset_folder_writer, launch_space, lea
     )
     service = LeaderboardService.from_config(config)
     url = launch_space(service)
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, analytics_enabled=False)
     return {"url": url, "service": service, "client": client, "root": root, "scan": leak_scanner}
 
 

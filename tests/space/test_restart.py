@@ -88,7 +88,7 @@ def test_kill_during_a_submission_burst_then_restart(
     process, url, _ = start_app(repo_root, env, port_factory(), log_path)
     try:
         files = [jsonl_writer(tmp_path / f"p{i}.jsonl", predictions_for(references, seed=200 + i)) for i in range(12)]
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, analytics_enabled=False)
         answered: list[str] = []
 
         def send(i):

@@ -42,7 +42,7 @@ from lighteval.tasks.requests import Doc, SamplingMethod
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
 
-_problems = glue.check_invocation(sys.argv)
+_problems = glue.invocation_problems(sys.argv)  # an image-dropping backend, a model that is not a VLM
 if _problems:
     raise SystemExit("pet2rep: error: " + " ".join(_problems))
 

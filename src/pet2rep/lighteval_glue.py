@@ -418,17 +418,41 @@ def _tasks_arg(args: Sequence[str]) -> list[tuple[str, str]]:
     return found
 
 
+def invocation_problems(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """:func:`check_invocation`, plus, for ``accelerate --vision-model``, whether the model is a VLM.
+
+    What the task file checks when lighteval imports it (before the dataset and the model are loaded).
+    """
+    problems = check_invocation(argv, environ)
+    args = list(argv[1:])
+    vlm_run = args and args[0] == "accelerate" and "--vision-model" in args
+    if not problems and vlm_run and any(_TASK_SPEC.search(a) for a in args[1:]):
+        model_args = _model_args(args)
+        model = model_args.get("model_name")
+        if model:
+            problem = model_problem(model, trust_remote_code=model_args.get("trust_remote_code") == "True")
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _custom_tasks_arg(args: Sequence[str]) -> Path | None:
+    for i, arg in enumerate(args):
+        if arg == "--custom-tasks" and i + 1 < len(args):
+            return Path(args[i + 1])
+        if arg.startswith("--custom-tasks="):
+            return Path(arg.split("=", 1)[1])
+    return None
+
+
 def preflight(args: Sequence[str]) -> list[str]:
     """Problems found before lighteval starts: invocation, model (VLM?) and dataset (configs, columns)."""
-    problems = check_invocation(["lighteval", *args])
-    model = _model_args(args).get("model_name")
-    if model and "--vision-model" in args:
-        problem = model_problem(model, trust_remote_code=_model_args(args).get("trust_remote_code") == "True")
-        if problem:
-            problems.append(problem)
+    problems = invocation_problems(["lighteval", *args])
     tasks = _tasks_arg(args)
     if tasks:
-        dataset = resolve_dataset(repo_root=Path.cwd())
+        task_file = _custom_tasks_arg(args)
+        repo_root = task_file.resolve().parents[1] if task_file is not None else Path.cwd()
+        dataset = resolve_dataset(repo_root=repo_root)
         problem = dataset_problem(dataset)
         if problem:
             problems.append(problem)

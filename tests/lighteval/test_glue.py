@@ -284,3 +284,16 @@ def test_tiny_benchmarks_download_is_answered_locally(monkeypatch):
     assert requests.get is patched  # idempotent
     assert requests.get(glue.TINY_BENCHMARKS_URL).status_code == 404
     assert sys.modules["requests"].get is patched
+
+
+def test_preflight_looks_for_the_default_dataset_next_to_the_task_file(
+    tiny_vlm, tmp_path, monkeypatch, dataset_factory
+):
+    repo = tmp_path / "repo"
+    dataset_factory(repo / "data" / "pet2rep", n=1, configs=("fused",))
+    (repo / "tasks").mkdir()
+    monkeypatch.delenv(glue.DATASET_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:fused|0", "--vision-model"]
+    assert glue.preflight([*args, "--custom-tasks", str(repo / "tasks" / "pet2rep.py")]) == []
+    assert "does not exist" in glue.preflight(args)[0]  # without the task file: data/pet2rep in cwd

@@ -102,6 +102,16 @@ def test_other_tasks_keep_lightevals_loader(task_module, monkeypatch):
     assert LightevalTask.download_dataset_worker(other) == "orig" and seen == [other]
 
 
+def test_import_stops_a_model_that_is_not_a_vlm(tiny_dataset, monkeypatch, load_tasks, tmp_path):
+    transformers = pytest.importorskip("transformers")
+    text_model = tmp_path / "text-only"
+    transformers.LlamaConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=1).save_pretrained(text_model)
+    argv = ["lighteval", "accelerate", f"model_name={text_model}", "pet2rep:fused|0", "--vision-model"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit, match=r"model_type 'llama'.* is not a vision-language model"):
+        load_tasks("pet2rep_tasks_text_model")
+
+
 def test_import_stops_text_only_backends(tiny_dataset, monkeypatch, load_tasks):
     monkeypatch.setattr(sys, "argv", ["lighteval", "vllm", "model_name=m", "pet2rep|0", "--custom-tasks", "x.py"])
     monkeypatch.delenv(glue.ALLOW_TEXT_ONLY_ENV, raising=False)

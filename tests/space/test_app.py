@@ -223,3 +223,13 @@ def test_the_leak_scanner_finds_reference_text(leak_scanner, references):
     assert leak_scanner(f"... {sentence} ...") == [sentence]
     assert leak_scanner(json.dumps({"x": report}, ensure_ascii=False))
     assert leak_scanner("Accepted: 'm' (fused, 12 cases).") == []
+
+
+def test_references_and_records_are_not_served(space):
+    refs = space["service"].config.references
+    private = [*sorted(refs.rglob("*.parquet"))[:1], refs / "README.md", space["root"] / "data" / ".lock"]
+    assert all(path.is_file() for path in private)
+    for path in private:
+        response = httpx.get(space["url"].rstrip("/") + f"/gradio_api/file={path}", timeout=10)
+        assert response.status_code in (403, 404), (path.name, response.status_code)
+        assert b"case_000" not in response.content

@@ -144,3 +144,24 @@ def test_unreadable_references_leave_the_board_up(tmp_path, caplog):
     service = LeaderboardService.from_config(config)
     assert not service.accepting
     assert "references could not be loaded" in caplog.text
+
+
+def test_a_mirrored_space_with_the_hub_unreachable_still_stores(tmp_path, references_dir, references, upload, caplog):
+    config = load_config(
+        {
+            "PET2REP_DATA_DIR": str(tmp_path / "data"),
+            "PET2REP_REFERENCES": str(references_dir),
+            "PET2REP_RESULTS_REPO": "org/results",
+            "HF_TOKEN": "hf_not_a_real_token",
+        }
+    )
+    service = LeaderboardService.from_config(config)  # restoring from the Hub fails: logged, the app starts
+    assert "could not fetch earlier records from org/results" in caplog.text
+    record = service.submit("m", "", "fused", upload(references))
+    mirror = service.store.mirror
+    assert mirror is not None and mirror.flush(timeout=60)
+    assert mirror.failures == 1
+    assert [r["id"] for r in SubmissionStore(config.data_dir).records()] == [record["id"]]
+    assert "could not mirror 1 record(s) to org/results" in caplog.text
+    assert "hf_not_a_real_token" not in caplog.text
+    mirror.close()

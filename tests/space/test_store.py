@@ -186,3 +186,22 @@ def test_mirror_with_the_real_client_and_the_hub_unreachable(tmp_path, record_fa
     assert "hf_not_a_real_token" not in caplog.text
     assert mirror.restore(store) == 0
     mirror.close()
+
+
+def test_mirror_with_a_connection_refused(tmp_path, record_factory, caplog, monkeypatch):
+    """A real HTTP attempt against an endpoint where nothing listens: the record stays, the failure is logged."""
+    import huggingface_hub.constants
+    from huggingface_hub import HfApi
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    api = HfApi(endpoint="http://127.0.0.1:9", token="hf_not_a_real_token")
+    mirror = HubMirror("org/results", "hf_not_a_real_token", api=api)
+    store = SubmissionStore(tmp_path, mirror=mirror)
+    with caplog.at_level(logging.WARNING, logger="pet2rep_space.store"):
+        store.add(record_factory("A", id="a"))
+        assert mirror.flush(timeout=60)
+    assert [r["id"] for r in SubmissionStore(tmp_path).records()] == ["a"]
+    assert mirror.failures == 1 and mirror.uploaded == 0
+    assert "could not mirror 1 record(s) to org/results" in caplog.text
+    assert "hf_not_a_real_token" not in caplog.text
+    mirror.close()

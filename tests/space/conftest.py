@@ -18,7 +18,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPACE_DIR = REPO_ROOT / "space"
 if str(SPACE_DIR) not in sys.path:
-    sys.path.insert(0, str(SPACE_DIR))
+    sys.path.append(str(SPACE_DIR))  # last: only pet2rep_space is looked up there
 
 # Sentences a synthetic Chinese FDG PET/CT report is assembled from (findings, head to toe).
 _SENTENCES = {

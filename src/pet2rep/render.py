@@ -337,13 +337,15 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
         GeometryError: PET and CT do not overlap, or no CT body voxel lies inside the PET field of view.
     """
     where = f"case {vols.case_id!r}"
-    box = check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=where)
-    # The mask's centre of mass needs no sampling finer than half a PET voxel.
-    ct_sp = spacing_mm(vols.ct_affine)
-    half_pet = float(vols.pet_spacing_mm.min()) / 2.0
-    step = tuple(max(1, int(half_pet // float(s))) for s in ct_sp)
+    # Survey the CT through its RAS view (no copy): the strided voxel subset is then anchored in world space
+    # and the same for any storage order of the same grid, so flipped / permuted files give the same slices.
+    ct_ras, ct_affine_ras = reorient_to_ras(vols.ct, vols.ct_affine)
+    box = check_overlap(ct_affine_ras, ct_ras.shape, vols.pet_affine, vols.pet_shape, where=where)
+    # The mask's centre of mass (an average over millions of voxels) needs no sampling finer than the PET grid.
+    pet_pitch = float(vols.pet_spacing_mm.min())
+    step = tuple(max(1, int(pet_pitch // float(s))) for s in spacing_mm(ct_affine_ras))
     survey = survey_body(
-        vols.ct, vols.ct_affine, box=box, threshold_hu=options.body_threshold_hu, step=step, with_stats=with_stats
+        ct_ras, ct_affine_ras, box=box, threshold_hu=options.body_threshold_hu, step=step, with_stats=with_stats
     )
     if survey.centroid_world is None:
         raise GeometryError(

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,7 +59,7 @@ _MENTION_KINDS = {"organ", "unscored", "region", "node"}
 _TRANSPARENT = {"cmp_before", "cmp_after", "uncertain"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Term:
     kind: str
     organs: tuple = ()  # organ keys (organ), node group or None (region)
@@ -69,7 +68,7 @@ class _Term:
     cmp: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Element:
     start: int
     end: int
@@ -107,6 +106,8 @@ def _build_lexicon(lang: str) -> dict[str, _Term]:
 
     def add(term: str, spec: _Term) -> None:
         term = _normalize(term)
+        if any(ch.isdecimal() for ch in term):
+            raise RuntimeError(f"lexicon term {term!r} holds a digit; digits are masked before matching")
         if term in table and table[term] != spec:
             raise RuntimeError(f"lexicon conflict for {term!r}: {table[term]} vs {spec}")
         table[term] = spec
@@ -240,7 +241,7 @@ def _grammar(lang: str) -> _Grammar:
             # an organ names a node location only with a positional suffix (胰头旁, 胃周围, 脾门) or directly
             organ_gap=re.compile(rf"[\s左右双两侧]*(?:(?:周围|[周旁门区])[{_ZH_NODE_FILLER}]*)?"),
             forward_gap=None,
-            neg_gap=re.compile(r"[\s的、,或及和与/-]*(?:18f-?)?"),
+            neg_gap=re.compile(r"[\s的、,或及和与/-]*(?:0+f-?)?"),
             cmp_before_gap=re.compile(r"[\s的]*(?:正常|同侧|对侧)?[\s的]*"),
             cmp_after_gap=re.compile(r"[\s的]*(?:实质|组织|生理性)?[\s的]*"),
             coord=re.compile(r"[或及和与、/]"),
@@ -264,7 +265,7 @@ def _grammar(lang: str) -> _Grammar:
             ),
             neg_gap=_words_gap(
                 "of any evidence the a an in is are was were be been seen noted detected identified demonstrated "
-                "or and nor to 18f"
+                "or and nor to 0f"
             ),
             cmp_before_gap=_words_gap("the that those of normal a"),
             cmp_after_gap=_words_gap("the parenchyma parenchymal tissue"),
@@ -281,8 +282,23 @@ def _grammar(lang: str) -> _Grammar:
 _DELETE = str.maketrans({"[": None, "]": None, "【": None, "】": None, "‐": "-", "‑": "-", "–": "-", "—": "-"})
 _NEWLINES_RE = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
 _SPACES_RE = re.compile(r"\s+")
-_SENTENCE_END_RE = re.compile(r"[。;!?]|\.(?=\s|$)")
-_CLAUSE_END_RE = re.compile(r"[,:]")
+# Sentence ends, on the raw text (full-width and small forms included); "." only before whitespace or the end.
+_SENTENCE_END_RE = re.compile(r"([。｡;；﹔!！﹗?？﹖\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]|[.．﹒](?=\s|$))")
+_CLAUSE_END_RE = re.compile(r"[,:]")  # after NFKC: ， ： ﹐ ... are , and :
+_MEMO_MAX = 200_000
+# Every decimal digit (ASCII, full-width, ...) becomes "0"; the lexicon holds no digits.
+_DIGIT_RE = re.compile(r"\d")
+
+# (lang, raw sentence[, node groups carried in]) -> (statements, subject and node groups carried out)
+_sentence_memo: dict[tuple, tuple] = {}
+# (lang, normalised clause) -> the clause's events (see _clause_summary)
+_clause_memo: dict[tuple, tuple] = {}
+
+
+def clear_cache() -> None:
+    """Forget memoised sentence and clause analyses (they only save time; results never depend on them)."""
+    _sentence_memo.clear()
+    _clause_memo.clear()
 
 
 def _normalize(text: str) -> str:
@@ -294,6 +310,14 @@ def _normalize(text: str) -> str:
 def _resolve_lang(text: str, lang: str) -> str:
     lang = check_lang(lang)
     return detect_lang(text) if lang == "auto" else lang
+
+
+def _raw_sentences(text: str) -> list[str]:
+    parts = _SENTENCE_END_RE.split(text)  # [sentence, end, sentence, end, ..., tail]
+    sentences = [a + b for a, b in zip(parts[:-1:2], parts[1::2], strict=True)]
+    if parts[-1]:
+        sentences.append(parts[-1])
+    return sentences
 
 
 # ----------------------------------------------------------------------------------------------- extraction
@@ -313,93 +337,172 @@ def extract_uptake(text: str, lang: str = "auto") -> dict[str, frozenset[str]]:
         InputError: ``text`` is not a string or ``lang`` is not valid.
     """
     labels: dict[str, set[str]] = {organ: set() for organ in ORGANS}
-    for statement in _statements(text, lang):
-        for organ in statement.organs:
-            labels[organ] |= statement.states
+    for _, organs, states in _statements(text, lang):
+        if states:
+            for organ in organs:
+                labels[organ] |= states
     return {organ: frozenset(states) for organ, states in labels.items()}
 
 
 def explain_uptake(text: str, lang: str = "auto") -> list[UptakeStatement]:
-    """Every uptake statement found, with its sentence, subject organs (scored only) and states — for debugging."""
-    return list(_statements(text, lang))
+    """Every uptake statement found: its normalised sentence (digits as 0), subject organs (scored only), states."""
+    return [UptakeStatement(*statement) for statement in _statements(text, lang)]
 
 
-def _statements(text: str, lang: str):
+def _statements(text: str, lang: str) -> list[tuple[str, frozenset, frozenset]]:
+    """The uptake statements of a report as (sentence, organs, states), sentence by sentence.
+
+    A sentence's outcome depends only on its text and on what the previous sentences carry into it (the subject
+    for carry-over, the node groups for a bare 淋巴结), so it is memoised on those: templated reports repeat most
+    sentences. Numbers never matter here (sizes, SUV values): digits are masked first, for more memo hits.
+    """
     if not isinstance(text, str):
         raise InputError(f"report must be a str; got {type(text).__name__}")
     lang = _resolve_lang(text, lang)
     g = _grammar(lang)
-    norm = _normalize(text)
-    sentence_ends = [m.end() for m in _SENTENCE_END_RE.finditer(norm)]
-    clause_ends = sorted(sentence_ends + [m.end() for m in _CLAUSE_END_RE.finditer(norm)])
-
-    # Elements grouped by sentence, then by clause.
-    sentences: list[list[list[_Element]]] = []
-    sentence_spans: list[tuple[int, int]] = []
-    current_sentence = current_clause = -1
-    for m in g.regex.finditer(norm):
-        start = m.start()
-        s_idx = bisect_right(sentence_ends, start)
-        c_idx = bisect_right(clause_ends, start)
-        if s_idx != current_sentence:
-            sentences.append([])
-            lo = sentence_ends[s_idx - 1] if s_idx else 0
-            hi = sentence_ends[s_idx] if s_idx < len(sentence_ends) else len(norm)
-            sentence_spans.append((lo, hi))
-            current_sentence = s_idx
-            current_clause = -1
-        if c_idx != current_clause:
-            sentences[-1].append([])
-            current_clause = c_idx
-        sentences[-1][-1].append(_Element(start, m.end(), g.table[m.group()]))
-
-    last_subjects: frozenset = frozenset()
-    node_groups_by_sentence: list[frozenset | None] = []
-    for (lo, hi), clauses in zip(sentence_spans, sentences, strict=False):
-        prev_groups = node_groups_by_sentence[-1] if node_groups_by_sentence else None
-        sentence_groups = _resolve_mentions(norm, clauses, g, prev_groups)
-        node_groups_by_sentence.append(sentence_groups)
-        pending: list[tuple[int, _Element]] = []
-        for c_idx, clause in enumerate(clauses):
-            events = _clause_events(norm, clause, g)
-            for i, ev in enumerate(events):
-                if isinstance(ev, _Element):
-                    if not ev.consumed:
-                        pending.append((c_idx, ev))
-                    continue
-                post = []
-                for later in events[i + 1 :]:
-                    if not isinstance(later, _Element):
-                        break
-                    if not later.consumed:
-                        post.append(later)
-                same_clause = [m for ci, m in pending if ci == c_idx]
-                if same_clause:
-                    subjects = same_clause
-                elif g.lang == "en" and post:
-                    subjects = post
-                elif pending:
-                    subjects = [m for _, m in pending]
-                else:
-                    subjects = post
-                for m in post if subjects is post else ():
-                    m.consumed = True
-                pending = []
-                if subjects:
-                    last_subjects = frozenset().union(*(m.organs for m in subjects))
-                yield UptakeStatement(norm[lo:hi].strip(), last_subjects, frozenset(ev.states))
-        if pending:
-            last_subjects = frozenset().union(*(m.organs for _, m in pending))
+    memo = _sentence_memo
+    subjects: frozenset = frozenset()
+    groups: frozenset | None = None
+    out = []
+    for raw in _raw_sentences(_DIGIT_RE.sub("0", text)):
+        # Most sentences do not depend on the node groups carried in: try the key without them first.
+        key = (lang, raw)
+        outcome = memo.get(key)
+        if outcome is None:
+            outcome = _analyse_sentence(raw, g, _INHERIT)
+            if outcome is _DEPENDS_ON_GROUPS:
+                memo[key] = outcome
+        if outcome is _DEPENDS_ON_GROUPS:
+            key = (lang, raw, groups)
+            outcome = memo.get(key)
+            if outcome is None:
+                outcome = _analyse_sentence(raw, g, groups)
+        if key not in memo:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = outcome
+        statements, out_subjects, groups = outcome
+        for statement in statements:
+            if statement[1] is _CARRY:
+                statement = (statement[0], subjects, statement[2])
+            else:
+                subjects = statement[1]
+            out.append(statement)
+        if out_subjects is not _CARRY:
+            subjects = out_subjects
+    return out
 
 
-def _resolve_mentions(norm: str, clauses: list[list[_Element]], g: _Grammar, prev_groups):
-    """Drop comparison references, attach lymph-node locations; set ``organs`` on every mention.
+class _Carry(frozenset):
+    """Stands for the subject carried into a sentence (its value is filled in per report)."""
 
-    Returns the node groups of the sentence's last located lymph-node mention (for the next sentence), or None.
+
+_CARRY = _Carry()
+_INHERIT = object()  # node groups not known while analysing: a sentence that needs them says so
+_DEPENDS_ON_GROUPS = object()
+
+
+def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
+    """Statements of one sentence, the subject it hands on (``_CARRY``: unchanged) and its located node groups.
+
+    With ``prev_groups=_INHERIT`` a sentence whose bare lymph-node mention needs the previous sentence's node
+    groups returns ``_DEPENDS_ON_GROUPS`` instead.
     """
+    norm = _normalize(raw)
+    sentence = norm.strip()
+    memo = _clause_memo
     last_groups = prev_groups
-    for clause in clauses:
-        # comparison references
+    located = None
+    last_subjects: frozenset = _CARRY
+    statements = []
+    pending: list[frozenset] = []  # subjects named since the last statement, earlier clauses included
+    start = 0
+    for end in [m.end() for m in _CLAUSE_END_RE.finditer(norm)] + [len(norm)]:
+        text = norm[start:end]
+        start = end
+        key = (g.lang, text)
+        events = memo.get(key)
+        if events is None:
+            events = _clause_summary(text, g)
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = events
+        if not events:
+            continue
+        # Resolve lymph-node groups: a bare node mention takes the last located groups.
+        resolved = []
+        for kind, value in events:
+            if kind == "n":
+                if value is None:
+                    if last_groups is _INHERIT:
+                        return _DEPENDS_ON_GROUPS
+                    value = last_groups or frozenset()
+                else:
+                    last_groups = located = value
+                resolved.append(("m", frozenset(x for x in value if x is not None)))
+            else:
+                resolved.append((kind, value))
+        clause_pending: list[frozenset] = []
+        used: set[int] = set()
+        for i, (kind, value) in enumerate(resolved):
+            if kind == "m":
+                if i not in used:
+                    clause_pending.append(value)
+                continue
+            post = []
+            for j in range(i + 1, len(resolved)):
+                if resolved[j][0] != "m":
+                    break
+                post.append(j)
+            if clause_pending:
+                subjects = clause_pending
+            elif g.lang == "en" and post:
+                subjects = [resolved[j][1] for j in post]
+                used.update(post)
+            elif pending:
+                subjects = pending
+            elif post:
+                subjects = [resolved[j][1] for j in post]
+                used.update(post)
+            else:
+                subjects = []
+            pending = []
+            clause_pending = []
+            if subjects:
+                last_subjects = frozenset().union(*subjects)
+            statements.append((sentence, last_subjects, value))
+        pending = pending + clause_pending
+    if pending:
+        last_subjects = frozenset().union(*pending)
+    return tuple(statements), last_subjects, located
+
+
+def _clause_summary(text: str, g: _Grammar) -> tuple:
+    """One clause as a sequence of events: ``("m", organs)`` a mention (empty: not scored), ``("n", groups)`` a
+    lymph-node mention (``None``: no location in the clause), ``("s", states)`` an uptake statement."""
+    table = g.table
+    clause = [_Element(m.start(), m.end(), table[m.group()]) for m in g.regex.finditer(text)]
+    if not clause:
+        return ()
+    _resolve_mentions(text, clause, g)
+    out = []
+    for ev in _clause_events(text, clause, g):
+        if isinstance(ev, _Statement):
+            out.append(("s", frozenset(ev.states)))
+        elif ev.term.kind == "node":
+            out.append(("n", ev.organs))
+        else:
+            out.append(("m", ev.organs))
+    return tuple(out)
+
+
+def _resolve_mentions(norm: str, clause: list[_Element], g: _Grammar) -> None:
+    """Drop comparison references and attach lymph-node locations within one clause.
+
+    Sets ``organs`` on every mention; on a lymph-node mention it is the frozenset of node groups (``None`` for
+    a group that is not scored) or ``None`` when the clause names no location for it.
+    """
+    if any(e.term.cmp or e.term.kind == "cmp_after" for e in clause):
         for i, el in enumerate(clause):
             if el.term.kind not in ("organ", "unscored", "region"):
                 continue
@@ -411,52 +514,51 @@ def _resolve_mentions(norm: str, clauses: list[list[_Element]], g: _Grammar, pre
                 and g.cmp_after_gap.fullmatch(norm, el.end, after.start)
             ):
                 el.consumed = True
-                el.organs = frozenset()
-        mentions = [el for el in clause if el.term.kind in _MENTION_KINDS and not el.consumed]
-        for el in mentions:
-            kind = el.term.kind
-            if kind == "organ":
-                el.organs = frozenset(el.term.organs)
-            elif kind != "node":
-                el.organs = frozenset()
-        for i, el in enumerate(mentions):
-            if el.term.kind != "node":
-                continue
-            chain: list[_Element] = []
-            nxt = el
-            for cand in reversed(mentions[:i]):
-                if cand.consumed or cand.term.kind not in ("organ", "region"):
+    mentions = [el for el in clause if el.term.kind in _MENTION_KINDS and not el.consumed]
+    last_groups = None
+    for i, el in enumerate(mentions):
+        kind = el.term.kind
+        if kind == "organ":
+            el.organs = frozenset(el.term.organs)
+            continue
+        if kind != "node":
+            continue
+        chain: list[_Element] = []
+        nxt = el
+        for cand in reversed(mentions[:i]):
+            if cand.consumed or cand.term.kind not in ("organ", "region"):
+                break
+            gap = g.region_gap if cand.term.kind == "region" else g.organ_gap
+            if not gap.fullmatch(norm, cand.end, nxt.start):
+                break
+            chain.append(cand)
+            nxt = cand
+        if not chain and g.forward_gap is not None:
+            prev = el
+            for cand in mentions[i + 1 :]:
+                if cand.term.kind not in ("organ", "region"):
                     break
-                gap = g.region_gap if cand.term.kind == "region" else g.organ_gap
-                if not gap.fullmatch(norm, cand.end, nxt.start):
+                gap = g.forward_gap if prev is el else g.region_gap
+                if not gap.fullmatch(norm, prev.end, cand.start):
                     break
                 chain.append(cand)
-                nxt = cand
-            if not chain and g.forward_gap is not None:
-                prev = el
-                for cand in mentions[i + 1 :]:
-                    if cand.term.kind not in ("organ", "region"):
-                        break
-                    gap = g.forward_gap if prev is el else g.region_gap
-                    if not gap.fullmatch(norm, prev.end, cand.start):
-                        break
-                    chain.append(cand)
-                    prev = cand
-            if chain:
-                groups = set()
-                for cand in chain:
-                    cand.consumed = True
-                    if cand.term.kind == "region":
-                        groups.add(cand.term.organs[0])
-                    else:
-                        groups.update(lx.ORGAN_NODE_GROUP[o] for o in cand.term.organs)
-                last_groups = frozenset(groups)
-            el.organs = frozenset(x for x in (last_groups or ()) if x is not None)
-    return last_groups
+                prev = cand
+        if chain:
+            groups = set()
+            for cand in chain:
+                cand.consumed = True
+                if cand.term.kind == "region":
+                    groups.add(cand.term.organs[0])
+                else:
+                    groups.update(lx.ORGAN_NODE_GROUP[o] for o in cand.term.organs)
+            last_groups = frozenset(groups)
+        el.organs = last_groups
 
 
 def _clause_events(norm: str, clause: list[_Element], g: _Grammar) -> list:
     """The clause as an ordered list of mentions (``_Element``) and uptake statements (``_Statement``)."""
+    if not any(el.term.uptake for el in clause):  # no uptake noun: no statement, only the mentions matter
+        return [el for el in clause if el.term.kind in _MENTION_KINDS and not (el.consumed and el.term.kind != "node")]
     events: list = []
     cluster: list[_Element] = []
     clusters: list[tuple[int, list[_Element]]] = []  # (index in events, cluster)
@@ -641,18 +743,23 @@ def ce_scores(pred, ref) -> dict:
 def ce_bootstrap_std(pred, ref, n_resamples: int, seed: int) -> dict[str, float]:
     """Standard deviation (ddof=1) of every CE score over ``n_resamples`` bootstrap resamples of the cases.
 
-    Cases are drawn with replacement (numpy ``default_rng(seed)``); a resample's scores are computed from the
-    drawn cases' counts exactly as :func:`ce_scores` does. Keys: ``ce_precision_std`` ... and per state.
+    Resample b takes the cases ``numpy.random.default_rng(seed).integers(0, n, size=(n_resamples, n))[b]`` (with
+    replacement) and is scored exactly as :func:`ce_scores` scores those cases. Keys: ``ce_precision_std`` ... and
+    per state.
     """
     import numpy as np
 
     n = pred.shape[0]
-    tp = (pred & ref).sum(axis=1).astype(np.float64)  # (cases, states)
-    pp = pred.sum(axis=1).astype(np.float64)
-    rp = ref.sum(axis=1).astype(np.float64)
+    counts = np.concatenate(
+        [(pred & ref).sum(axis=1), pred.sum(axis=1), ref.sum(axis=1)], axis=1, dtype=np.float64
+    )  # (cases, 3 x states): true positives, predicted, reference
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(np.float64)  # (B, cases)
-    p, r, f = prf(weights @ tp, weights @ pp, weights @ rp)  # (B, states)
+    draws = rng.integers(0, n, size=(n_resamples, n))
+    offsets = (np.arange(n_resamples) * n)[:, None]
+    weights = np.bincount((draws + offsets).ravel(), minlength=n_resamples * n).reshape(n_resamples, n)
+    totals = weights.astype(np.float64) @ counts  # (B, 3 x states)
+    k = len(STATES)
+    p, r, f = prf(totals[:, :k], totals[:, k : 2 * k], totals[:, 2 * k :])  # (B, states)
     out = {
         "ce_precision_std": float(np.std(p.mean(axis=1), ddof=1)),
         "ce_recall_std": float(np.std(r.mean(axis=1), ddof=1)),

@@ -188,7 +188,7 @@ def _read_gzip_payload(proxy, path: Path, where: str) -> np.ndarray:
             if not got:
                 raise EOFError(f"expected {nbytes} bytes of voxel data, the file holds {pos}")
             pos += got
-        while f.read(_CHUNK_BYTES):  # drain to the end: verifies the CRC of the stream
+        while f.read(1 << 16):  # drain to the end (normally nothing left): verifies the CRC of the stream
             pass
     return np.ndarray(shape, dtype=dtype, buffer=buf, order=proxy.order)
 

@@ -219,10 +219,10 @@ _ZH_NODE_FILLER = (
 )
 
 
-def _words_gap(words: str) -> re.Pattern:
+def _words_gap(words: str, punctuation: str = r"\s,/&()-") -> re.Pattern:
     """An English gap made only of the given words, spaces and light punctuation."""
     alts = "|".join(sorted((re.escape(w) for w in words.split()), key=len, reverse=True))
-    return re.compile(rf"(?:[\s,/&()-]|'s|(?:{alts})(?![a-z0-9]))*")
+    return re.compile(rf"(?:[{punctuation}]|'s|(?:{alts})(?![a-z0-9]))*")
 
 
 def _grammar(lang: str) -> _Grammar:
@@ -263,9 +263,11 @@ def _grammar(lang: str) -> _Grammar:
                 "in at of within involving the left right bilateral both and or region regions area areas is are "
                 "seen located noted identified"
             ),
+            # a parenthesis ends a negation's scope: "no FDG uptake (photopenic)" restates, it does not negate
             neg_gap=_words_gap(
                 "of any evidence the a an in is are was were be been seen noted detected identified demonstrated "
-                "or and nor to 0f"
+                "or and nor to 0f",
+                punctuation=r"\s,/&-",
             ),
             cmp_before_gap=_words_gap("the that those of normal a"),
             cmp_after_gap=_words_gap("the parenchyma parenchymal tissue"),

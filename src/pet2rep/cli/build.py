@@ -1,0 +1,79 @@
+"""``pet2rep build``: a folder of PET/CT cases -> the dataset in the Hugging Face Hub layout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DEFAULT_OUT = "data/pet2rep"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "build",
+        help="build the dataset (Hub layout: README.md + <config>/<split>-*.parquet) from a folder of cases",
+        description=(
+            "Render every case of DATA_DIR (generic, autoPET or nnU-Net layout) through the datasets builder "
+            "and write the Hub layout: README.md (dataset card) and <config>/<split>-0000i-of-0000n.parquet "
+            "with the images embedded. Cases that fail are reported with their reasons and left out; the exit "
+            "status is 1 when any case failed, unless --allow-failures. At the end each config is loaded once by "
+            "path so that load_dataset('<name of --out>', config) also works offline from any directory "
+            "(datasets cache)."
+        ),
+    )
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="a case folder or a folder of cases")
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder to write (default: {DEFAULT_OUT})")
+    parser.add_argument(
+        "--configs",
+        default="fused,separate,mip,volumes",
+        help="comma-separated configs among fused, separate, mip, volumes (default: all)",
+    )
+    parser.add_argument("--num-proc", type=int, default=1, help="worker processes, cases split between them")
+    parser.add_argument(
+        "--allow-failures", action="store_true", help="exit 0 even when some cases failed (they are still listed)"
+    )
+    parser.add_argument(
+        "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
+    )
+    parser.add_argument("--ct-mode", choices=("window", "zscore"), default="window", help="CT gray mapping")
+    parser.add_argument(
+        "--aspect", choices=("native", "mm"), default="native", help="native PET-grid pixels or square mm pixels"
+    )
+    parser.add_argument("--license", default="other", help="the card's license (that of the source cohort)")
+    parser.add_argument(
+        "--no-register",
+        action="store_true",
+        help="skip refreshing the datasets cache (then only load_dataset(<path>, ...) finds the build)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pet2rep import hub
+    from pet2rep.errors import InputError
+    from pet2rep.render import RenderOptions
+
+    configs = tuple(c.strip() for c in args.configs.split(",") if c.strip())
+    if isinstance(args.num_proc, int) and args.num_proc < 1:
+        raise InputError(f"--num-proc must be >= 1, got {args.num_proc}")
+    summary = hub.build_dataset(
+        args.data_dir,
+        args.out,
+        configs,
+        num_proc=args.num_proc,
+        options=RenderOptions(ct_mode=args.ct_mode, aspect=args.aspect),
+        max_shard_bytes=hub.parse_size(args.max_shard_size),
+        register=not args.no_register,
+        license=args.license,
+        progress=not args.quiet,
+    )
+    print(hub.describe(summary))
+    if summary.failures and not args.allow_failures:
+        print(
+            f"pet2rep build: {len(summary.failures)} case(s) failed and were left out (listed above); "
+            "the good cases were written. Fix them or pass --allow-failures.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -54,7 +54,7 @@ ORGANS: tuple[str, ...] = lx.ORGANS
 STATES: tuple[str, ...] = lx.STATES
 
 _INC, _DEC, _ABS = STATES
-_STATE_BEARING = {"state", "normal", "abnormal"}
+_STATE_BEARING = {"state", "normal", "abnormal", "physio"}
 _MENTION_KINDS = {"organ", "unscored", "region", "node"}
 _TRANSPARENT = {"cmp_before", "cmp_after", "uncertain"}
 
@@ -137,6 +137,7 @@ def _build_lexicon(lang: str) -> dict[str, _Term]:
         "POSTNEG_TERMS": _Term("postneg"),
         "ABNORMAL_TERMS": _Term("abnormal"),
         "NORMAL_TERMS": _Term("normal"),
+        "PHYSIO_TERMS": _Term("physio"),
         "DEGREE_TERMS": _Term("degree"),
         "CT_TERMS": _Term("ct"),
         "BREAK_TERMS": _Term("break"),
@@ -168,6 +169,7 @@ _LEXICON_NAMES = (
     "POSTNEG_TERMS",
     "ABNORMAL_TERMS",
     "NORMAL_TERMS",
+    "PHYSIO_TERMS",
     "DEGREE_TERMS",
     "CT_TERMS",
     "BREAK_TERMS",
@@ -215,7 +217,7 @@ _GRAMMARS: dict[str, _Grammar] = {}
 # What may stand between a lymph-node region and 淋巴结: lists, sides, sub-regions, quantities, 未见肿大 ...
 _ZH_NODE_FILLER = (
     r"\s、,及和与或并以双两左右侧区部周围旁内外间隙上下前后深浅见可未无明显肿大增大稍略多发数枚个小一些部分少许散在的组站处域"
-    r"其余它他0-9"
+    r"其余它他0-9ivxab"
 )
 
 
@@ -237,7 +239,7 @@ def _grammar(lang: str) -> _Grammar:
             lang=lang,
             table=table,
             regex=regex,
-            region_gap=re.compile(rf"[{_ZH_NODE_FILLER}]*"),
+            region_gap=re.compile(rf"[{_ZH_NODE_FILLER}]*"),  # 颈部Ⅱ区 -> "ii" after NFKC
             # an organ names a node location only with a positional suffix (胰头旁, 胃周围, 脾门) or directly
             organ_gap=re.compile(rf"[\s左右双两侧]*(?:(?:周围|[周旁门区])[{_ZH_NODE_FILLER}]*)?"),
             forward_gap=None,
@@ -632,7 +634,7 @@ def _cluster_states(norm: str, els: list[_Element], g: _Grammar) -> set[str] | N
             while j < len(els) and g.neg_gap.fullmatch(norm, els[j - 1].end, els[j].start):
                 scope.append(j)
                 k = els[j].term.kind
-                if k in ("state", "normal"):
+                if k in ("state", "normal", "physio"):
                     nxt = j + 1
                     if nxt >= len(els) or not g.coord.search(norm, els[j].end, els[nxt].start):
                         break
@@ -649,8 +651,11 @@ def _cluster_states(norm: str, els: list[_Element], g: _Grammar) -> set[str] | N
                 scope.append(j)
                 j -= 1
             _apply_negation(els, scope, negated, states)
+    physiological = any(el.term.kind == "physio" and not negated[i] for i, el in enumerate(els))
     for i, el in enumerate(els):
         if el.term.state is not None and not negated[i]:
+            if physiological and el.term.state != _ABS:
+                continue  # 生理性浓聚, physiologic increased uptake: normal
             states.add(el.term.state)
     return states
 

@@ -165,7 +165,9 @@ CMP_AFTER_TERMS_ZH = "本底 血池 背景 本底水平 生理性本底"
 NEG_TERMS_ZH = "未见 未发现 未显示 未探及 未 无 没有 不伴 非 不 否认 未再"
 POSTNEG_TERMS_ZH = "不明显 不显著 不确切"
 ABNORMAL_TERMS_ZH = "异常 特殊"
-NORMAL_TERMS_ZH = "生理性 生理 正常 均匀 对称 如常 不高 尚均匀 大致正常"
+NORMAL_TERMS_ZH = "正常 均匀 对称 如常 不高 尚均匀 大致正常"
+# physiological: cancels an increase or decrease in the same statement (膀胱内生理性放射性浓聚 is normal)
+PHYSIO_TERMS_ZH = "生理性 生理 生理性摄取 生理性浓聚 生理性分布"
 DEGREE_TERMS_ZH = (
     "轻度 中度 重度 明显 显著 稍 略 轻微 轻 局灶性 弥漫性 弥漫 局部 明确 确切 程度 环形 结节状 团块状 片状"
 )
@@ -269,7 +271,7 @@ REGION_TERMS_EN = {
 NODE_TERMS_EN = "lymph node|lymph nodes|node|nodes|nodal|lymphadenopathy|adenopathy|lymph nodal"
 
 UPTAKE_TERMS_EN = (
-    "uptake|uptakes|fdg|18f-fdg|suv|suvmax|suv max|suvmean|suvpeak|metabolism|metabolic|metabolic activity|"
+    "uptake|uptakes|fdg|suv|suvmax|suv max|suvmean|suvpeak|metabolism|metabolic|metabolic activity|"
     "tracer|radiotracer|tracer uptake|tracer activity|activity|avidity|accumulation|glucose metabolism|"
     "fdg uptake|fdg activity|radioactivity"
 )
@@ -295,9 +297,10 @@ POSTNEG_TERMS_EN = (
 )
 ABNORMAL_TERMS_EN = "abnormal|abnormally|pathologic|pathological|suspicious|malignant"
 NORMAL_TERMS_EN = (
-    "normal|physiologic|physiological|physiologically|homogeneous|homogenous|homogeneously|symmetric|"
-    "symmetrical|symmetrically|unremarkable|within normal limits|expected|normally|benign"
+    "normal|homogeneous|homogenous|homogeneously|symmetric|symmetrical|symmetrically|unremarkable|"
+    "within normal limits|expected|normally|benign"
 )
+PHYSIO_TERMS_EN = "physiologic|physiological|physiologically"
 DEGREE_TERMS_EN = (
     "mild|mildly|moderate|moderately|marked|markedly|slight|slightly|significant|significantly|focal|focally|"
     "diffuse|diffusely|heterogeneous|heterogeneously|definite|appreciable|obvious|evident|faint|minimal|very|"

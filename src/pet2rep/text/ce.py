@@ -9,8 +9,9 @@ zero_division=0)`` on the multilabel indicator matrices.
 
 Extraction rules (issue 3), as implemented:
 
-1. Normalise: NFKC, lower case, template brackets ``[]【】`` removed. Sentences end at ``。 ; ! ?``, a line break or
-   a ``.`` followed by a space; clauses end at ``,`` and ``:``.
+1. Sentences end at ``。 ； ; ！ ! ？ ?`` (and their small forms), a line break, or a ``.``/``．`` before whitespace
+   or the end. Each sentence is normalised (NFKC, lower case, template brackets ``[]【】`` removed, digits read as
+   ``0``: numbers never decide anything); clauses end at ``,`` and ``:`` (``，`` ``：`` after NFKC).
 2. Find terms (``pet2rep.text.lexicon``) by longest match: organs, unscored anatomy, lymph-node regions, lymph
    nodes, uptake nouns, state words, negation cues, modifiers, CT attribute words, comparison cues.
 3. A comparison reference is not a subject: an organ right after a comparison cue (``高于``, ``较``, ``than``,
@@ -29,7 +30,8 @@ Extraction rules (issue 3), as implemented:
    followed by an uptake noun and no state word is the absent state (``未见FDG摄取``, ``无摄取``,
    ``no FDG uptake``; degree words are transparent: ``未见明显FDG摄取`` is absent too, while ``无异常FDG摄取`` is
    normal). Post-negations (``增高不明显``, ``is not seen``) negate what precedes them. Uncertainty cues
-   (``考虑 可能 不除外``) do not negate.
+   (``考虑 可能 不除外``) do not negate. A physiological word (``生理性``, ``physiologic``) turns an increase or
+   decrease in its statement into normal.
 7. Subjects of a statement: the anatomy mentioned earlier in its clause; else (English) the anatomy right after
    it in the clause (``increased uptake in the liver``); else the anatomy mentioned since the previous
    statement in the sentence; else the anatomy right after it (Chinese); else the subject of the previous
@@ -37,6 +39,9 @@ Extraction rules (issue 3), as implemented:
    too, so they never fall through to an organ.
 8. States accumulate: an organ can be increased and decreased at once; the impression counts like the
    findings.
+
+Sentence and clause analyses are memoised (keyed on everything they depend on): templated reports repeat most
+sentences, which is what makes extraction fast. :func:`clear_cache` empties the memos.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from pet2rep.errors import InputError
 from pet2rep.geometry import apply_affine
 from pet2rep.io import save_volume, write_json
 from pet2rep.render import CaseVolumes, RenderOptions, choose_key_slices
+from pet2rep.suv import F18_HALF_LIFE_S, suv_parameters
 
 ORGANS = (
     "brain",
@@ -60,7 +61,6 @@ STATES = ("increased", "decreased", "absent")
 """The abnormal uptake states (equal to ``pet2rep.text.ce.STATES``)."""
 
 SIZES = ("small", "medium", "realistic")
-F18_HALF_LIFE_S = 6586.2
 
 
 @dataclass(frozen=True)
@@ -954,8 +954,6 @@ def _meta(draw: _CaseDraw, index: int, rng: np.random.Generator, pet_in_bq: bool
 
 
 def _suv_factor(meta: dict) -> float:
-    from pet2rep.suv import suv_parameters
-
     return suv_parameters(meta).factor
 
 

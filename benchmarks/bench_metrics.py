@@ -161,11 +161,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def score_all():
         clear_cache()
-        return score(preds, refs, "zh")
+        return score(preds, refs)  # lang="auto", as callers use it
 
     def ce_only():
         clear_cache()
-        return score(preds, refs, "zh", metrics=["ce"], return_per_sample=False)
+        return score(preds, refs, metrics=["ce"], return_per_sample=False)
 
     def nlg_only():
         return [

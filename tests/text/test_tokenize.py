@@ -81,3 +81,22 @@ def test_non_string_text_is_rejected(bad):
 def test_unknown_lang_is_rejected(lang):
     with pytest.raises(InputError, match="lang must be one of 'zh', 'en', 'auto'"):
         tokenize("肝", lang)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_detect_lang_equals_its_definition(seed):
+    """zh iff CJK ideographs are over 10% of the letters (str.isalpha() characters and CJK code points)."""
+
+    def is_cjk(ch):
+        cp = ord(ch)
+        return 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x3134F
+
+    rng = random.Random(seed)
+    unassigned = "\ufa6e\U0002a6e0\U0002fa20"  # inside the CJK blocks, not letters to str.isalpha()
+    pool = "肝脏摄取𠀀豈abcXYZ é1234 ，。½Ⅱ_-" + unassigned + "".join(chr(rng.randrange(0x110000)) for _ in range(30))
+    for _ in range(300):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        letters = sum(ch.isalpha() or is_cjk(ch) for ch in text)
+        cjk = sum(is_cjk(ch) for ch in text)
+        expected = "zh" if letters and cjk > 0.1 * letters else "en"
+        assert detect_lang(text) == expected, repr(text)

@@ -4,7 +4,8 @@ Definitions (issue 3, normative):
 
 - ``lang="zh"``: ``jieba.lcut(text)`` with jieba's default dictionary (HMM on, jieba's default);
 - ``lang="en"``: the lower-cased text's ``[a-z0-9]+`` runs;
-- ``lang="auto"``: ``"zh"`` when CJK ideographs make up over 10% of the letters, else ``"en"``;
+- ``lang="auto"``: ``"zh"`` when CJK ideographs make up over 10% of the letters (characters for which
+  ``str.isalpha()`` is true; every code point of the CJK ideograph blocks counts as a letter), else ``"en"``;
 - tokens made only of whitespace, punctuation or symbols (Unicode categories Z*, P*, S*) are dropped.
 
 jieba cuts the text into blocks with its own regex (``jieba.re_han_default``) and segments each block
@@ -41,10 +42,12 @@ def detect_lang(text: str) -> str:
         ``"zh"`` or ``"en"``.
     """
     _check_text(text)
-    letters = sum(map(str.isalpha, text))
+    rest = _CJK_RE.sub("", text)
+    cjk = len(text) - len(rest)  # CJK ideographs are letters: only the rest needs isalpha()
+    letters = cjk + sum(map(str.isalpha, rest))
     if not letters:
         return "en"
-    return "zh" if len(_CJK_RE.findall(text)) > 0.1 * letters else "en"
+    return "zh" if cjk > 0.1 * letters else "en"
 
 
 def check_lang(lang: object, *, allow_auto: bool = True) -> str:

@@ -61,7 +61,6 @@ STATES: tuple[str, ...] = lx.STATES
 _INC, _DEC, _ABS = STATES
 _STATE_BEARING = {"state", "normal", "abnormal", "physio"}
 _MENTION_KINDS = {"organ", "unscored", "region", "node"}
-_TRANSPARENT = {"cmp_before", "cmp_after", "uncertain"}
 
 
 @dataclass(frozen=True, slots=True)

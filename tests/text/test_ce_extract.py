@@ -112,3 +112,24 @@ def test_fuzz_never_crashes(seed):
             labels = extract_uptake(text, lang)
             assert tuple(labels) == ORGANS
             assert all(states <= set(STATES) for states in labels.values())
+
+
+def test_memoisation_never_changes_results(official_texts):
+    """Sentence and clause memos are keyed on everything a result depends on: any order gives the same labels."""
+    from pet2rep.text import ce
+
+    texts = [c["text"] for c in _cases()] + [official_texts["answer"], official_texts["template"]]
+    texts += list(_fuzz_texts(7, 100))
+    ce.clear_cache()
+    cold = [extract_uptake(t, "zh") for t in texts]
+    warm_reversed = [extract_uptake(t, "zh") for t in reversed(texts)][::-1]
+    assert cold == warm_reversed
+    for text, expected in zip(texts, cold, strict=True):
+        ce.clear_cache()
+        assert extract_uptake(text, "zh") == expected
+    # carry-over into a memoised sentence uses the subject of *this* report
+    assert _labels("肝脏见结节。FDG摄取增高。") == {"liver": ["increased"]}
+    assert _labels("脾脏见结节。FDG摄取增高。") == {"spleen": ["increased"]}
+    assert _labels("颈部淋巴结肿大。部分淋巴结FDG摄取增高。") == {"cervical_lymph_node": ["increased"]}
+    assert _labels("腹膜后淋巴结肿大。部分淋巴结FDG摄取增高。") == {"abdominal_lymph_node": ["increased"]}
+    assert _labels("甲状腺未见异常。部分淋巴结FDG摄取增高。") == {}

@@ -134,13 +134,14 @@ def test_bootstrap_std_is_seeded_and_matches_a_direct_resampling(official_texts)
     assert a == b
     assert a["ce_f1_std"] != c["ce_f1_std"]
     assert a["ce_f1_std"] > 0
-    # the same resamples drawn case by case give the same std
+    # the documented resamples, scored one by one with ce_scores, give the same std
     pred = label_matrix([extract_uptake(p) for p in preds])
     ref = label_matrix([extract_uptake(r) for r in refs])
-    rng = np.random.default_rng(1)
-    counts = rng.multinomial(30, np.full(30, 1 / 30), size=200)
-    f1s = [ce_scores(np.repeat(pred, w, axis=0), np.repeat(ref, w, axis=0))["ce_f1"] for w in counts]
+    draws = np.random.default_rng(1).integers(0, 30, size=(200, 30))
+    f1s = [ce_scores(pred[idx], ref[idx])["ce_f1"] for idx in draws]
+    recalls = [ce_scores(pred[idx], ref[idx])["ce_recall_increased"] for idx in draws]
     assert a["ce_f1_std"] == pytest.approx(float(np.std(f1s, ddof=1)), abs=1e-12)
+    assert a["ce_recall_increased_std"] == pytest.approx(float(np.std(recalls, ddof=1)), abs=1e-12)
     assert ce_bootstrap_std(pred, ref, 200, 1)["ce_f1_std"] == a["ce_f1_std"]
     off = score(preds, refs, metrics=["ce"], bootstrap=0)
     assert off["ce_f1_std"] == 0.0 and off["ce_f1"] == a["ce_f1"]

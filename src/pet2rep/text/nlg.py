@@ -11,15 +11,16 @@ bit for bit, because the same floating-point operations are done in the same ord
 
 They are fast because they avoid what makes the reference code slow: nltk's METEOR aligns words with nested
 list scans and pops (quadratic), ``rouge_score`` fills a full LCS table in Python (quadratic), nltk's BLEU
-recounts the reference n-grams for every n and goes through ``Fraction``. Here the METEOR alignment is a
-dictionary grouping that yields the very same pairs, the LCS uses a bit-parallel recurrence over Python
-integers, and BLEU counts each side's n-grams once.
+recounts the reference n-grams for every n and goes through ``Fraction``. Here the METEOR alignment walks the
+prediction once against per-word stacks of reference positions (the very same pairs), the LCS uses a
+bit-parallel recurrence over Python integers, and BLEU counts each side's n-grams once.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+import operator
+from collections import Counter
 from collections.abc import Sequence
 
 BLEU_MAX_N = 4
@@ -83,9 +84,9 @@ def meteor_score(
 
     nltk aligns exact (lower-cased) matches first, then Porter-stem matches among the words left; within each
     stage it walks the prediction from its last word backwards and pairs each word with the last unpaired
-    reference word that equals it. For one word that pairs the k-th last prediction occurrence with the k-th
-    last reference occurrence, which is what the grouping below does directly. (With WordNet disabled the
-    synonym stage can only pair equal stems, and the stem stage has already paired all of those.)
+    reference word that equals it. The same walk is done here with a per-word stack of reference positions
+    (linear instead of nltk's quadratic scans). With WordNet disabled the synonym stage can only pair equal
+    stems, and the stem stage has already paired all of those, so it adds nothing.
 
     Args:
         prediction: the hypothesis tokens.
@@ -95,58 +96,59 @@ def meteor_score(
     Returns:
         The score; 0.0 when nothing matches or either side is empty.
     """
-    hyp = [w.lower() for w in prediction]
-    ref = [w.lower() for w in reference]
+    hyp = list(map(str.lower, prediction))
+    ref = list(map(str.lower, reference))
     hyp_len = len(hyp)
     ref_len = len(ref)
     if not hyp_len or not ref_len:
         return 0.0
-    pairs: list[tuple[int, int]] = []
-    left_hyp, left_ref = _align_stage(hyp, ref, range(hyp_len), range(ref_len), pairs)
-    if left_hyp and left_ref:
+    # A match (i, j) is kept as the integer i * step + j: sorted by prediction position, and two matches are
+    # adjacent in both sentences exactly when their keys differ by step + 1.
+    step = ref_len + 2
+    ref_stacks: dict[str, list[int]] = {}
+    for j, word in enumerate(ref):
+        stack = ref_stacks.get(word)
+        if stack is None:
+            ref_stacks[word] = [j]
+        else:
+            stack.append(j)
+    keys: list[int] = []
+    left_hyp: list[int] = []  # descending
+    get = ref_stacks.get
+    for i in range(hyp_len - 1, -1, -1):
+        stack = get(hyp[i])
+        if stack:
+            keys.append(i * step + stack.pop())
+        else:
+            left_hyp.append(i)
+    if left_hyp and len(keys) < ref_len:
+        left_ref = sorted(j for stack in ref_stacks.values() for j in stack)
         stem = _stem
-        _align_stage([stem(hyp[i]) for i in left_hyp], [stem(ref[j]) for j in left_ref], left_hyp, left_ref, pairs)
-    matches = len(pairs)
+        stem_stacks: dict[str, list[int]] = {}
+        for j in left_ref:
+            key = stem(ref[j])
+            stack = stem_stacks.get(key)
+            if stack is None:
+                stem_stacks[key] = [j]
+            else:
+                stack.append(j)
+        get = stem_stacks.get
+        for i in left_hyp:
+            stack = get(stem(hyp[i]))
+            if stack:
+                keys.append(i * step + stack.pop())
+    matches = len(keys)
     if not matches:
         return 0.0
-    pairs.sort()
-    chunks = 1
-    prev_h, prev_r = pairs[0]
-    for h, r in pairs[1:]:
-        if h != prev_h + 1 or r != prev_r + 1:
-            chunks += 1
-        prev_h, prev_r = h, r
+    keys.sort()
+    adjacent = list(map(operator.sub, keys[1:], keys)).count(step + 1)
+    chunks = matches - adjacent
     precision = float(matches) / hyp_len
     recall = float(matches) / ref_len
     fmean = (precision * recall) / (alpha * precision + (1 - alpha) * recall)
     frag_frac = float(chunks) / matches
     penalty = gamma * frag_frac**beta
     return (1 - penalty) * fmean
-
-
-def _align_stage(hyp_keys, ref_keys, hyp_pos, ref_pos, pairs):
-    """Pair equal keys, k-th last with k-th last; append (hyp position, ref position); return the unpaired."""
-    ref_index: dict[str, list[int]] = defaultdict(list)
-    for key, pos in zip(ref_keys, ref_pos, strict=False):
-        ref_index[key].append(pos)
-    hyp_index: dict[str, list[int]] = defaultdict(list)
-    for key, pos in zip(hyp_keys, hyp_pos, strict=False):
-        hyp_index[key].append(pos)
-    paired_hyp = set()
-    paired_ref = set()
-    for key, h_list in hyp_index.items():
-        r_list = ref_index.get(key)
-        if not r_list:
-            continue
-        k = min(len(h_list), len(r_list))
-        h_top = h_list[-k:]
-        r_top = r_list[-k:]
-        pairs.extend(zip(h_top, r_top, strict=False))
-        paired_hyp.update(h_top)
-        paired_ref.update(r_top)
-    left_hyp = [p for p in hyp_pos if p not in paired_hyp]
-    left_ref = [p for p in ref_pos if p not in paired_ref]
-    return left_hyp, left_ref
 
 
 def _stem(word: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -138,6 +139,23 @@ def dataset_factory():
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     return write_tiny_dataset(tmp_path_factory.mktemp("data") / "pet2rep")
+
+
+@pytest.fixture(scope="session")
+def synthetic_build(tmp_path_factory) -> Path:
+    """A real tiny build: `pet2rep synth` (4 small cases) then `pet2rep build` (fused, separate, mip)."""
+    root = tmp_path_factory.mktemp("synthetic")
+    env = {**os.environ, "HF_DATASETS_CACHE": str(root / "hf-cache")}  # build may register its configs there
+    commands = [
+        ["synth", str(root / "cases"), "--n", "4", "--seed", "0", "--size", "small"],
+        ["build", str(root / "cases"), "--out", str(root / "pet2rep"), "--configs", "fused,separate,mip"],
+    ]
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "pet2rep", *command], capture_output=True, text=True, env=env, timeout=600
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return root / "pet2rep"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""lighteval end to end: tiny random VLM, CPU, offline, over a tiny dataset; then the submission files.
+"""lighteval end to end: tiny random VLM, CPU, offline, over a synthetic build; then the submission files.
 
 Runs the documented offline command, `python -m pet2rep.lighteval_glue accelerate ...` (`lighteval accelerate`
 with the registry's tinyBenchmarks download answered locally), as a subprocess, and checks the results file
@@ -40,7 +40,7 @@ def offline_env(dataset) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def lighteval_run(tiny_vlm, tiny_dataset, task_file, tmp_path_factory):
+def lighteval_run(tiny_vlm, synthetic_build, task_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("lighteval")
     command = [
         sys.executable,
@@ -58,7 +58,7 @@ def lighteval_run(tiny_vlm, tiny_dataset, task_file, tmp_path_factory):
         str(out / "results"),
     ]
     start = time.perf_counter()
-    env = offline_env(tiny_dataset)
+    env = offline_env(synthetic_build)
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tiny_vlm.parent, timeout=600)
     seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
@@ -77,7 +77,7 @@ def test_results_hold_all_six_metrics_per_task(lighteval_run):
             assert isinstance(scores[f"{name}_std"], float)
 
 
-def test_results_equal_pet2rep_metrics_on_the_saved_predictions(lighteval_run, tiny_dataset):
+def test_results_equal_pet2rep_metrics_on_the_saved_predictions(lighteval_run, synthetic_build):
     from pet2rep.metrics import score
 
     (results_file,) = lighteval_run.glob("results/**/results_*.json")
@@ -85,7 +85,7 @@ def test_results_equal_pet2rep_metrics_on_the_saved_predictions(lighteval_run, t
     found = glue.collect_submissions(lighteval_run)
     for task in TASKS:
         _, reports = found[task]
-        references = glue.load_split(str(tiny_dataset), task.split(":")[1])
+        references = glue.load_split(str(synthetic_build), task.split(":")[1])
         refs = dict(zip(list(references["case_id"]), list(references["report"]), strict=True))
         case_ids = sorted(reports)
         expected = score([reports[c] for c in case_ids], [refs[c] for c in case_ids], lang="zh")
@@ -108,13 +108,14 @@ def test_images_reached_the_model(lighteval_run, tiny_vlm):
             assert row["model_response"]["input_tokens"].count(image_token) == 4 * images
 
 
-def test_submission_gives_one_jsonl_per_config_with_every_case(lighteval_run, tmp_path, capsys):
-    assert pet2rep_main(["submission", str(lighteval_run), "--out", str(tmp_path / "sub")]) == 0
-    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["fused.jsonl", "separate.jsonl"]
+def test_submission_gives_one_jsonl_per_config_with_every_case(lighteval_run, synthetic_build, tmp_path, capsys):
+    out = tmp_path / "sub"
+    assert pet2rep_main(["submission", str(lighteval_run), "--out", str(out), "--data", str(synthetic_build)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["fused.jsonl", "separate.jsonl"]
     found = glue.collect_submissions(lighteval_run)
     for task in TASKS:
-        lines = (tmp_path / "sub" / f"{task.split(':')[1]}.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (out / f"{task.split(':')[1]}.jsonl").read_text(encoding="utf-8").splitlines()
         records = [json.loads(line) for line in lines]
-        assert [r["case_id"] for r in records] == [f"case_{i:03d}" for i in range(4)]
+        assert [r["case_id"] for r in records] == [f"synth_{i:04d}" for i in range(4)]
         assert {r["case_id"]: r["report"] for r in records} == found[task][1]
     assert "pet2rep:fused: 4 cases" in capsys.readouterr().out

@@ -24,11 +24,12 @@ pytestmark = pytest.mark.slow
 TASKS = ("pet2rep:fused", "pet2rep:separate")
 
 
-def offline_env(dataset) -> dict[str, str]:
+def offline_env(dataset, cache) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "PET2REP_DATASET": str(dataset),
+            "HF_DATASETS_CACHE": str(cache),  # lighteval reads its prediction cache through datasets
             "HF_HUB_OFFLINE": "1",
             "HF_DATASETS_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
@@ -58,7 +59,7 @@ def lighteval_run(tiny_vlm, synthetic_build, task_file, tmp_path_factory):
         str(out / "results"),
     ]
     start = time.perf_counter()
-    env = offline_env(synthetic_build)
+    env = offline_env(synthetic_build, out / "hf-datasets")
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tiny_vlm.parent, timeout=600)
     seconds = time.perf_counter() - start
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]

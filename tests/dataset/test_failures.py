@@ -144,3 +144,14 @@ def test_every_layout_is_accepted(cohort, tmp_path):
     assert rows["PETCT_abc_0001"]["report"] is None and rows["PETCT_abc_0001"]["ce_labels"] is None
     assert rows["lym_007"]["sex"] is None and rows["lym_007"]["age"] is None
     assert all(len(r["images"]) == 3 for r in rows.values())
+
+
+def test_a_case_neither_built_nor_reported_is_an_error():
+    from types import SimpleNamespace
+
+    cases = [SimpleNamespace(case_id="a"), SimpleNamespace(case_id="b"), SimpleNamespace(case_id="c")]
+    built = {"fused": {"test": {"case_id": ["a"]}}}
+    failures = [hub.CaseFailure("c", ("fused",), "VolumeError", "bad")]
+    with pytest.raises(hub.Pet2RepError, match=r"config 'fused': case\(s\) \['b'\] were neither built nor reported"):
+        hub._check_nothing_dropped(cases, built, failures, ("fused",))
+    hub._check_nothing_dropped(cases[:1] + cases[2:], built, failures, ("fused",))  # a built, c reported: fine

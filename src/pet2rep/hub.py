@@ -870,8 +870,9 @@ def build_dataset(
                 share_configs=tuple(configs[i + 1 :]) if i == 0 else (),
                 render_options=options,
             )
+            # Only the first pass renders; later passes read the rows it kept, which is too little work for a pool.
             with _progress_bars(progress):
-                builder.download_and_prepare(num_proc=num_proc if num_proc > 1 else None)
+                builder.download_and_prepare(num_proc=num_proc if num_proc > 1 and i == 0 else None)
             info = builder.info.copy()
             # A split (or config) whose cases all failed has no rows: it is left out of the layout and the card.
             for name in [name for name, split in info.splits.items() if not split.num_examples]:

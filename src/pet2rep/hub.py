@@ -860,7 +860,8 @@ def build_dataset(
         t0 = time.perf_counter()
         datasets_by_config: dict[str, dict[str, Any]] = {}
         for i, config in enumerate(configs):
-            _build_progress(f"pet2rep build: config {config} ({i + 1}/{len(configs)}), num_proc={num_proc}", progress)
+            how = f"rendering all configs, num_proc={num_proc}" if i == 0 else "rows kept by the rendering pass"
+            _build_progress(f"pet2rep build: config {config} ({i + 1}/{len(configs)}): {how}", progress)
             builder = builder_cls(
                 config_name=config,
                 data_dir=str(data_dir.resolve()),
@@ -923,6 +924,9 @@ def build_dataset(
 
     if register:
         t0 = time.perf_counter()
+        _build_progress(
+            f"pet2rep build: refreshing the datasets cache so that load_dataset({out.name!r}, ...) works", progress
+        )
         summary.registered = register_cache(out, summary.configs, cache_dir=cache_dir, progress=progress)
         summary.timings["register"] = time.perf_counter() - t0
     return summary

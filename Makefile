@@ -19,7 +19,8 @@ help:
 	@echo "make quality  ruff check + format check"
 	@echo "make style    ruff fix + format"
 	@echo "make bench    run the performance benchmarks"
-	@echo "make space    run the leaderboard Space locally"
+	@echo "make space    run the leaderboard Space locally (on the demo build)"
+	@echo "make space-bundle  assemble a deployable Space folder in space_bundle/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

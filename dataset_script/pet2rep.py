@@ -101,7 +101,7 @@ class Pet2Rep(datasets.GeneratorBasedBuilder):
         if not data_dir:
             raise InputError("the pet2rep builder needs data_dir=<a case folder or a folder of cases>")
         scan = scan_cases(data_dir)
-        splits, unassigned = hub.assign_splits(data_dir, scan.cases)
+        splits, unassigned = hub.assign_splits(data_dir, scan.cases, [cid for cid, _ in scan.failures])
         for case_id, error in [*scan.failures, *unassigned]:
             self._fail(case_id, error)
         generators = []

@@ -14,6 +14,7 @@ Layouts (auto-detected per case folder):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,8 +199,12 @@ def _generic_case(folder: Path) -> Case:
     )
 
 
+def _autopet_id(study: Path) -> str:
+    return f"{_slug(study.parent.name)}_{_slug(study.name)}"
+
+
 def _autopet_case(study: Path) -> Case:
-    case_id = f"{_slug(study.parent.name)}_{_slug(study.name)}"
+    case_id = _autopet_id(study)
     ct = _find(study, "CTres") or _find(study, "CT")
     suv = _find(study, "SUV")
     if ct is None:
@@ -256,16 +261,18 @@ def _is_nnunet(folder: Path) -> bool:
 
 def _scan_one(folder: Path) -> CaseScan | None:
     """Cases of a folder that is itself a case / study / nnU-Net dataset, or None when it is none of them."""
-    try:
-        if _is_generic(folder):
-            return CaseScan([_generic_case(folder)], [])
-        if _is_autopet_study(folder):
-            return CaseScan([_autopet_case(folder)], [])
-    except Pet2RepError as e:
-        return CaseScan([], [(folder.name, e)])
-    if _is_nnunet(folder):
+    if _is_generic(folder):
+        make, case_id = _generic_case, folder.name
+    elif _is_autopet_study(folder):
+        make, case_id = _autopet_case, _autopet_id(folder)
+    elif _is_nnunet(folder):
         return _nnunet_cases(folder)
-    return None
+    else:
+        return None
+    try:
+        return CaseScan([make(folder)], [])
+    except Pet2RepError as e:  # reported under the id the case would have had
+        return CaseScan([], [(case_id, e)])
 
 
 def _subdirs(folder: Path) -> list[Path]:
@@ -350,14 +357,19 @@ def discover_cases(path: str | Path) -> list[Case]:
     return scan.cases
 
 
-def read_split_file(data_dir: str | Path) -> dict[str, list[str]] | None:
+def read_split_file(data_dir: str | Path, case_ids: Iterable[str] | None = None) -> dict[str, list[str]] | None:
     """The optional ``splits.json`` at the data root (``{"train": [...], "validation": [...], "test": [...]}``).
+
+    Args:
+        data_dir: the data root.
+        case_ids: the ids the split file may name: every case discovery found there, usable or not (a broken case
+            folder is the build's failure to report, not the split file's). Default: those of :func:`scan_cases`.
 
     Returns:
         split name -> case ids, or None when there is no such file.
 
     Raises:
-        InputError: unknown split names, non-string ids, an id listed twice, or an id that is not a case.
+        InputError: unknown split names, non-string ids, an id listed twice, or an id not in ``case_ids``.
     """
     root = Path(data_dir)
     path = root / "splits.json"
@@ -369,7 +381,10 @@ def read_split_file(data_dir: str | Path) -> dict[str, list[str]] | None:
     unknown = sorted(set(data) - set(SPLITS))
     if unknown:
         raise InputError(f"{path}: unknown split name(s) {unknown}; expected some of {list(SPLITS)}")
-    known = {c.case_id for c in discover_cases(root)}
+    if case_ids is None:
+        scan = scan_cases(root)
+        case_ids = [c.case_id for c in scan.cases] + [cid for cid, _ in scan.failures]
+    known = set(case_ids)
     where: dict[str, str] = {}
     out: dict[str, list[str]] = {}
     for split in SPLITS:

@@ -299,15 +299,23 @@ def features(config: str):
 
 
 # -------------------------------------------------------------------------------------------------- splits
-def assign_splits(data_dir: str | Path, cases: Sequence[Case]) -> tuple[dict[str, list[Case]], list]:
+def assign_splits(
+    data_dir: str | Path, cases: Sequence[Case], failed_ids: Iterable[str] = ()
+) -> tuple[dict[str, list[Case]], list]:
     """Cases per split: ``test`` alone, or the splits of ``splits.json`` at the data root.
+
+    Args:
+        data_dir: the data root.
+        cases: the usable cases discovery found there.
+        failed_ids: ids of the case folders discovery could not use (reported by the caller); ``splits.json`` may
+            name them.
 
     Returns:
         ``(split -> cases sorted by id, failures)``; a case that ``splits.json`` does not list is a failure
         (``(case_id, InputError)``), never silently dropped.
     """
     ordered = sorted(cases, key=lambda c: c.case_id)
-    split_ids = read_split_file(data_dir)
+    split_ids = read_split_file(data_dir, case_ids=[*(c.case_id for c in ordered), *failed_ids])
     if split_ids is None:
         return {"test": ordered}, []
     where = {cid: split for split, ids in split_ids.items() for cid in ids}

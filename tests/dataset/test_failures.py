@@ -120,6 +120,22 @@ def test_splits_file_gives_splits_and_unlisted_cases_fail(cohort, tools, tmp_pat
     assert dd["train"]["case_id"] == splits["train"] and dd["test"]["case_id"] == splits["test"]
 
 
+def test_splits_file_with_a_broken_case_folder_builds_the_others(cohort, tools, tmp_path, capsys):
+    """A case folder that discovery cannot use (no PET) is reported like any other failure; splits.json may list it."""
+    root = tools.copy_cohort(cohort, tmp_path / "cases")
+    (root / "synth_0002" / "suv.nii.gz").unlink()
+    splits = {"train": ["synth_0000", "synth_0001"], "test": ["synth_0002", "synth_0003"]}
+    (root / "splits.json").write_text(json.dumps(splits))
+    out = tmp_path / "pet2rep"
+    args = ["build", str(root), "--out", str(out), "--configs", "fused", "--quiet", "--no-register"]
+    assert main([*args, "--allow-failures"]) == 0
+    captured = capsys.readouterr()
+    assert "FAILED synth_0002 [fused] MissingFileError" in captured.out and "3 built, 1 left out" in captured.out
+    dd = datasets.load_dataset(str(out), "fused", cache_dir=str(tmp_path / "cache"))
+    assert dd["train"]["case_id"] == ["synth_0000", "synth_0001"] and dd["test"]["case_id"] == ["synth_0003"]
+    assert main(args) == 1  # without --allow-failures the same build exits 1
+
+
 def test_every_layout_is_accepted(cohort, tmp_path):
     """A generic case, an autoPET study and an nnU-Net dataset side by side in one data folder."""
     root = tmp_path / "mixed"

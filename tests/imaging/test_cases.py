@@ -221,6 +221,33 @@ def test_split_file(imaging, tmp_path):
         read_split_file(root)
 
 
+def test_split_file_with_a_broken_case_folder(imaging, tmp_path):
+    """A split file is checked against the ids discovery found, usable or not: one broken case folder does not make
+    the split file unreadable (the build reports that case like any other failure)."""
+    root = tmp_path / "data"
+    for cid in ("a", "b", "c"):
+        imaging.make_generic_case(root, cid)
+    (root / "c" / "suv.nii.gz").unlink()  # c: a case folder without PET
+    (root / "splits.json").write_text(json.dumps({"train": ["a", "c"], "test": ["b"]}), encoding="utf-8")
+    assert read_split_file(root) == {"train": ["a", "c"], "test": ["b"]}
+    assert read_split_file(root, case_ids=["a", "b", "c"]) == {"train": ["a", "c"], "test": ["b"]}
+    with pytest.raises(InputError, match="names case 'c', which is not a case"):
+        read_split_file(root, case_ids=["a", "b"])
+    (root / "splits.json").write_text(json.dumps({"test": ["zz"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="names case 'zz', which is not a case"):
+        read_split_file(root)
+
+
+def test_broken_autopet_study_is_reported_under_its_case_id(imaging, tmp_path):
+    ct, ct_aff, suv, pet_aff = imaging.tiny_ct_pet()
+    imaging.save_nifti(ct, ct_aff, tmp_path / "P1" / "S1" / "CTres.nii.gz")  # no SUV.nii.gz
+    imaging.save_nifti(ct, ct_aff, tmp_path / "P2" / "S2" / "CTres.nii.gz")
+    imaging.save_nifti(suv, pet_aff, tmp_path / "P2" / "S2" / "SUV.nii.gz")
+    scan = scan_cases(tmp_path)
+    assert [c.case_id for c in scan.cases] == ["P2_S2"]
+    assert [cid for cid, _ in scan.failures] == ["P1_S1"]
+
+
 def test_case_is_frozen_and_hashable(tmp_path):
     case = Case("c", "generic", tmp_path, tmp_path / "ct.nii.gz", suv_path=tmp_path / "s.nii.gz", meta={"a": 1})
     with pytest.raises(AttributeError):

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pet2rep import __version__
 from pet2rep.cases import SPLITS, Case, read_split_file, scan_cases
 from pet2rep.errors import InputError, LayoutError, MissingFileError, Pet2RepError, require
@@ -47,6 +45,7 @@ from pet2rep.render import (
     choose_key_slices,
     load_case_volumes,
     render_volumes,
+    volumes_on_pet_grid,
 )
 
 #: Every config of the dataset, in card order; ``fused`` is the default.
@@ -142,15 +141,10 @@ def encode_png(image) -> bytes:
     return buf.getvalue()
 
 
-def encode_nifti(data: np.ndarray, affine: np.ndarray) -> bytes:
-    """``.nii.gz`` bytes of a volume (sform and qform set to ``affine``, mm units; gzip header without time stamp)."""
-    import nibabel as nib
-
-    img = nib.Nifti1Image(np.asarray(data), np.asarray(affine, dtype=np.float64))
-    img.header.set_xyzt_units("mm", "sec")
-    img.set_qform(affine, code=1)
-    img.set_sform(affine, code=1)
-    return gzip.compress(img.to_bytes(), compresslevel=NIFTI_COMPRESS_LEVEL, mtime=0)
+def encode_nifti(image) -> bytes:
+    """``.nii.gz`` bytes of a ``nibabel`` NIfTI image (gzip level :data:`NIFTI_COMPRESS_LEVEL`, header without time
+    stamp or file name)."""
+    return gzip.compress(image.to_bytes(), compresslevel=NIFTI_COMPRESS_LEVEL, mtime=0)
 
 
 def ce_labels(report: str | None) -> dict[str, list[str]] | None:
@@ -257,16 +251,12 @@ def case_rows(
         }
     t = tick("png", t)
     if VOLUME_CONFIG in configs:
-        from pet2rep.geometry import resample_to_grid
-
-        # Without a picture config, choosing the key slices also checks that CT and PET overlap.
         indices = next(iter(rendered.values())).slice_indices if rendered else choose_key_slices(vols, options)[0]
-        ct = resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=np.int16)
-        suv = np.ascontiguousarray(vols.suv, dtype=np.float32)
+        ct_img, suv_img = volumes_on_pet_grid(vols)
         rows[VOLUME_CONFIG] = {
             **base,
-            "ct": {"bytes": encode_nifti(ct, vols.pet_affine), "path": None},
-            "suv": {"bytes": encode_nifti(suv, vols.pet_affine), "path": None},
+            "ct": {"bytes": encode_nifti(ct_img), "path": None},
+            "suv": {"bytes": encode_nifti(suv_img), "path": None},
             **_grid_fields(vols, indices),
         }
         tick("nifti", t)

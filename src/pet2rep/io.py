@@ -212,16 +212,21 @@ def load_volume(path: str | Path, *, case_id: str | None = None, float32: bool =
     return Volume(data=data, affine=np.asarray(img.affine, dtype=np.float64), path=Path(path))
 
 
-def save_volume(data: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
-    """Write a NIfTI-1 file; ``.nii.gz`` output is byte-identical for identical input (gzip mtime 0)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def nifti_image(data: np.ndarray, affine: np.ndarray) -> nib.Nifti1Image:
+    """A NIfTI-1 image of ``data`` (dtype kept) with sform and qform set to ``affine`` (code 1) and mm units."""
     img = nib.Nifti1Image(np.asarray(data), np.asarray(affine, dtype=np.float64))
     img.header.set_xyzt_units("mm", "sec")
     img.set_qform(img.affine, code=1)
     img.set_sform(img.affine, code=1)
+    return img
+
+
+def save_volume(data: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
+    """Write a NIfTI-1 file (:func:`nifti_image`); ``.nii.gz`` output is byte-identical for identical input."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # nibabel writes gzip through DeterministicGzipFile (mtime 0, no file name): reproducible bytes.
-    nib.save(img, str(path))
+    nib.save(nifti_image(data, affine), str(path))
     return path
 
 

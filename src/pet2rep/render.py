@@ -30,7 +30,7 @@ from pet2rep.geometry import (
     spacing_mm,
     survey_body,
 )
-from pet2rep.io import load_volume, write_json
+from pet2rep.io import load_volume, nifti_image, write_json
 from pet2rep.suv import suv_parameters, to_suv
 
 RENDER_CONFIGS = ("separate", "fused", "mip")
@@ -443,24 +443,21 @@ def render_case(case: Case, config: str, options: RenderOptions | None = None) -
     return render_all(case, (config,), options)[config]
 
 
-def volumes_on_pet_grid(case: Case):
+def volumes_on_pet_grid(source: Case | CaseVolumes):
     """CT (HU, int16) trilinearly resampled onto the case's PET grid, and the SUV (float32), both on the PET
     grid reoriented to RAS+ (the grid the key-slice indices refer to).
 
-    Returns:
-        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine.
-    """
-    import nibabel as nib
+    Args:
+        source: a case (its volumes are loaded) or its already loaded :class:`CaseVolumes`.
 
-    vols = load_case_volumes(case)
-    check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=f"case {case.case_id!r}")
+    Returns:
+        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.io.nifti_image`).
+
+    Raises:
+        GeometryError: PET and CT do not overlap in world space.
+    """
+    vols = source if isinstance(source, CaseVolumes) else load_case_volumes(source)
+    check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=f"case {vols.case_id!r}")
     ct_on_pet = resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=np.int16)
     suv = np.ascontiguousarray(vols.suv, dtype=np.float32)
-    images = []
-    for data in (ct_on_pet, suv):
-        img = nib.Nifti1Image(data, vols.pet_affine)
-        img.header.set_xyzt_units("mm", "sec")
-        img.set_qform(vols.pet_affine, code=1)
-        img.set_sform(vols.pet_affine, code=1)
-        images.append(img)
-    return images[0], images[1]
+    return nifti_image(ct_on_pet, vols.pet_affine), nifti_image(suv, vols.pet_affine)

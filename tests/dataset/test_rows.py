@@ -13,6 +13,7 @@ from PIL import Image
 from pet2rep import hub
 from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.io import nifti_image
 from pet2rep.text.ce import ORGANS
 
 
@@ -28,8 +29,8 @@ def test_png_bytes_are_deterministic_and_lossless():
 def test_nifti_bytes_have_no_timestamp_and_round_trip():
     data = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6) - 60
     affine = np.array([[-4.0, 0, 0, 10], [0, 4.0, 0, -20], [0, 0, 5.0, 30], [0, 0, 0, 1]])
-    raw = hub.encode_nifti(data, affine)
-    assert raw == hub.encode_nifti(data.copy(), affine)
+    raw = hub.encode_nifti(nifti_image(data, affine))
+    assert raw == hub.encode_nifti(nifti_image(data.copy(), affine))
     assert raw[:2] == b"\x1f\x8b" and raw[4:8] == b"\x00\x00\x00\x00"  # gzip MTIME field is zero
     img = nib.Nifti1Image.from_bytes(gzip.decompress(raw))
     np.testing.assert_array_equal(np.asanyarray(img.dataobj), data)

@@ -15,6 +15,7 @@ from pet2rep.render import (
     ct_gray,
     fuse,
     key_slice_indices,
+    load_case_volumes,
     render_all,
     render_case,
     render_volumes,
@@ -290,6 +291,10 @@ def test_volumes_on_pet_grid(imaging, tmp_path):
     imaging.save_nifti(suv_lps, aff_lps, folder / "suv.nii.gz")
     case = discover_cases(folder)[0]
     ct_img, suv_img = volumes_on_pet_grid(case)
+    ct_again, suv_again = volumes_on_pet_grid(load_case_volumes(case))  # loaded volumes serve as well
+    assert ct_again.header.binaryblock == ct_img.header.binaryblock
+    assert np.array_equal(np.asarray(ct_again.dataobj), np.asarray(ct_img.dataobj))
+    assert np.array_equal(np.asarray(suv_again.dataobj), np.asarray(suv_img.dataobj))
     assert ct_img.get_data_dtype() == np.int16 and suv_img.get_data_dtype() == np.float32
     assert ct_img.shape == suv.shape and np.allclose(ct_img.affine, pet_aff) and np.allclose(suv_img.affine, pet_aff)
     assert np.array_equal(np.asarray(suv_img.dataobj), suv)

@@ -11,6 +11,10 @@ A synthetic cohort (``--size realistic``: CT 512x512x400 int16, PET 192x192x260 
   ``volumes`` config), ``text`` (reports, CE labels), from :func:`pet2rep.hub.case_rows`; and per build (the
   ``num_proc=1`` run): ``prepare`` (the builder passes: all of the above + Arrow writing), ``parquet`` (writing the
   shards), ``card``; plus ``register`` (the datasets cache refresh ``pet2rep build`` ends with) once;
+- **the volumes config's CT** (median over the cases, same loaded volumes, same run): the CT resampled onto the
+  whole PET grid by ``pet2rep.geometry.resample_to_grid`` with ``method="general"`` (3-D sampling of every point,
+  the path before the separable one) and ``method="separable"`` (three 1-D passes: what ``auto`` picks for
+  axis-aligned grids), and the NIfTI encoding + gzip of both volumes; so ``nifti`` before = general + encoding;
 - **peak memory vs cases**: the build (num_proc 1, registration included) of ``--cases`` and of ``--max-cases``
   cases, each in a fresh subprocess: peak resident set (``ru_maxrss``) and its growth over the resident set before
   the build. Target (issue 4): the peak does not grow with the number of cases.
@@ -140,6 +144,28 @@ def _run(args, data: Path, tmp: Path) -> int:
             parts.setdefault(key, []).append(value)
     split = {k: statistics.median(v) for k, v in parts.items()}
 
+    # The volumes config's CT on the PET grid, both methods on the same loaded volumes.
+    grid: dict[str, list[float]] = {"general": [], "separable": [], "encode": []}
+    if "volumes" in configs:
+        from pet2rep.geometry import resample_to_grid
+        from pet2rep.render import load_case_volumes, volumes_on_pet_grid
+
+        for case in cases:
+            vols = load_case_volumes(case)
+            for method in ("general", "separable"):
+                t0 = time.perf_counter()
+                resample_to_grid(
+                    vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype="int16", method=method
+                )
+                grid[method].append(time.perf_counter() - t0)
+            ct_img, suv_img = volumes_on_pet_grid(vols)
+            t0 = time.perf_counter()
+            hub.encode_nifti(ct_img)
+            hub.encode_nifti(suv_img)
+            grid["encode"].append(time.perf_counter() - t0)
+            del vols, ct_img, suv_img
+    grid_med = {k: statistics.median(v) for k, v in grid.items() if v}
+
     # Throughput, interleaved.
     seconds: dict[int, list[float]] = {1: [], 2: []}
     phases: list[dict] = []
@@ -174,6 +200,17 @@ def _run(args, data: Path, tmp: Path) -> int:
     for key in ("render", "png", "nifti", "text"):
         if key in split:
             print(f"{key:<34}{split[key]:>10.2f}{split[key] / total_case:>10.0%}")
+    if grid_med:
+        print(f"\n{'volumes config, per case (median)':<34}{'seconds':>10}")
+        print(f"{'CT on PET grid, general':<34}{grid_med['general']:>10.2f}")
+        print(f"{'CT on PET grid, separable':<34}{grid_med['separable']:>10.2f}")
+        print(f"{'NIfTI encoding + gzip (CT, SUV)':<34}{grid_med['encode']:>10.2f}")
+        before = grid_med["general"] + grid_med["encode"]
+        after = grid_med["separable"] + grid_med["encode"]
+        print(
+            f"{'nifti phase general -> separable':<34}{before:>10.2f} -> {after:.2f} s "
+            f"(resampling {grid_med['general'] / grid_med['separable']:.1f}x faster)"
+        )
     print(f"\n{'per build, num_proc=1':<34}{'seconds':>10}")
     for key, value in phase.items():
         print(f"{key:<34}{value:>10.2f}")
@@ -196,6 +233,7 @@ def _run(args, data: Path, tmp: Path) -> int:
             "cases_per_s": {"num_proc_1": n / t1, "num_proc_2": n / t2},
             "per_case_seconds": split,
             "per_build_seconds": {**phase, "register": register_s},
+            "volumes_ct_seconds": grid,
             "dataset_bytes": size,
             "memory": {"small": mem_small, "large": mem_large, "peak_ratio": ratio},
         }

@@ -8,11 +8,15 @@ in a temporary folder (or ``--case DIR`` is used). Timed, each the median of ``-
 - render: ``pet2rep.render.render_all(case, ("separate", "fused", "mip"))``: one call, volumes loaded once;
 - naive: ``nib.load`` both, the whole CT resampled to the PET grid with
   ``nibabel.processing.resample_from_to(order=1, cval=-1024)`` (the same trilinear sampling), reoriented, key
-  slices from the body mask of the resampled CT, then the same three configs drawn.
+  slices from the body mask of the resampled CT, then the same three configs drawn;
+- CT on the PET grid (the ``volumes`` dataset config): the loaded CT resampled onto the whole PET grid as int16 by
+  ``pet2rep.geometry.resample_to_grid`` with ``method="general"`` (3-D trilinear sampling of every grid point) and
+  ``method="separable"`` (three 1-D passes, for axis-aligned grids), with their largest difference.
 
-Peak memory of ``render`` and ``naive`` is measured in fresh subprocesses, after one warm-up run (``tracemalloc``
-peak of numpy/Python allocations, and the growth of the peak resident set, VmHWM, reset after the warm-up, over
-the resident set before the operation) and compared with the raw in-memory size of CT + PET.
+Peak memory of ``render``, ``naive`` and both resampling methods (``grid_*``) is measured in fresh subprocesses,
+after one warm-up run (``tracemalloc`` peak of numpy/Python allocations, and the growth of the peak resident set,
+VmHWM, reset after the warm-up, over the resident set before the operation) and compared with the raw in-memory
+size of CT + PET.
 
 Targets (issue 2): render <= 1.3x load, >= 3x faster than naive, peak memory < 2x raw CT + PET.
 
@@ -61,6 +65,13 @@ def render(case):
     from pet2rep.render import render_all
 
     return render_all(case, CONFIGS)
+
+
+def ct_on_pet(vols, method: str, dtype=np.int16) -> np.ndarray:
+    """The loaded CT resampled onto the whole PET grid (what the ``volumes`` config stores)."""
+    from pet2rep.geometry import resample_to_grid
+
+    return resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=dtype, method=method)
 
 
 def naive(case, indices: list[int] | None = None):
@@ -127,7 +138,17 @@ def child(kind: str, case_dir: str) -> None:
     import pet2rep.render  # noqa: F401
 
     case = _case(Path(case_dir))
-    fn = {"render": render, "naive": naive, "load": load_pet2rep}[kind]
+    if kind.startswith("grid_"):  # the resampling alone: the volumes are loaded before the measurement
+        from pet2rep.render import load_case_volumes
+
+        vols = load_case_volumes(case)
+        method = kind.removeprefix("grid_")
+
+        def fn(_case):
+            return ct_on_pet(vols, method)
+
+    else:
+        fn = {"render": render, "naive": naive, "load": load_pet2rep}[kind]
     fn(case)  # warm-up: lazy imports and first-use caches are not the operation's memory
     with open("/proc/self/clear_refs", "w") as f:  # reset VmHWM to the current resident set
         f.write("5")
@@ -189,13 +210,30 @@ def _run(args, case_dir: Path) -> int:
     sizes = f"raw {raw / 2**20:.0f} MiB, files {files / 2**20:.0f} MiB"
     print(f"case {case.case_id}: CT {ct_shape}, PET {pet_shape}; {sizes}")
 
-    times: dict[str, list[float]] = {"load_nibabel": [], "load_pet2rep": [], "render": [], "naive": []}
+    from pet2rep.render import load_case_volumes
+
+    vols = load_case_volumes(case)
+    times: dict[str, list[float]] = {
+        "load_nibabel": [],
+        "load_pet2rep": [],
+        "render": [],
+        "naive": [],
+        "ct_on_pet_general": [],
+        "ct_on_pet_separable": [],
+    }
     for _ in range(args.repeat):  # interleaved, so machine load drifts hit every operation alike
         times["load_nibabel"].append(_timed(load_nibabel, case))
         times["load_pet2rep"].append(_timed(load_pet2rep, case))
         times["render"].append(_timed(render, case))
         times["naive"].append(_timed(naive, case))
+        times["ct_on_pet_general"].append(_timed(ct_on_pet, vols, "general"))
+        times["ct_on_pet_separable"].append(_timed(ct_on_pet, vols, "separable"))
     med = {k: statistics.median(v) for k, v in times.items()}
+
+    # Both resampling methods give the same volume (float32 before rounding, int16 after).
+    grid_diff = float(np.abs(ct_on_pet(vols, "general", np.float32) - ct_on_pet(vols, "separable", np.float32)).max())
+    grid_int16_diff = int(np.count_nonzero(ct_on_pet(vols, "general") != ct_on_pet(vols, "separable")))
+    del vols
 
     # The naive path must draw the same pictures (up to rounding of the trilinear weights).
     ours = render(case)
@@ -206,7 +244,7 @@ def _run(args, case_dir: Path) -> int:
         for a, b in zip(ours[c].images, naive_imgs[c], strict=True)
     )
 
-    mem = {kind: _memory(kind, case_dir) for kind in ("render", "naive")}
+    mem = {kind: _memory(kind, case_dir) for kind in ("render", "naive", "grid_general", "grid_separable")}
 
     low = {k: min(v) for k, v in times.items()}
     print(f"\n{'operation':<28}{'median s':>10}{'min s':>8}   runs")
@@ -238,6 +276,12 @@ def _run(args, case_dir: Path) -> int:
         f"largest pixel difference at our slices: {max_diff}"
     )
     print(f"naive peak / raw: {mem['naive']['tracemalloc_peak'] / raw:.2f} (tracemalloc)")
+    grid_speedup = med["ct_on_pet_general"] / med["ct_on_pet_separable"]
+    print(
+        f"CT on the whole PET grid (volumes config): separable {med['ct_on_pet_separable']:.3f} s vs general "
+        f"{med['ct_on_pet_general']:.3f} s (medians): {grid_speedup:.2f}x; largest difference {grid_diff:.2g} HU "
+        f"before rounding, {grid_int16_diff} int16 voxels differ"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -254,6 +298,9 @@ def _run(args, case_dir: Path) -> int:
                     "key_slices": ours["fused"].slice_indices,
                     "naive_key_slices": naive_idx,
                     "naive_max_pixel_diff": max_diff,
+                    "ct_on_pet_speedup": grid_speedup,
+                    "ct_on_pet_max_diff_hu": grid_diff,
+                    "ct_on_pet_int16_voxels_differing": grid_int16_diff,
                 },
                 indent=2,
             ),

@@ -451,7 +451,8 @@ def volumes_on_pet_grid(source: Case | CaseVolumes):
         source: a case (its volumes are loaded) or its already loaded :class:`CaseVolumes`.
 
     Returns:
-        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.io.nifti_image`).
+        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.io.nifti_image`); the
+        SUV image holds ``vols.suv`` itself when that is already float32 in NIfTI's (Fortran) order.
 
     Raises:
         GeometryError: PET and CT do not overlap in world space.
@@ -459,5 +460,5 @@ def volumes_on_pet_grid(source: Case | CaseVolumes):
     vols = source if isinstance(source, CaseVolumes) else load_case_volumes(source)
     check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=f"case {vols.case_id!r}")
     ct_on_pet = resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=np.int16)
-    suv = np.ascontiguousarray(vols.suv, dtype=np.float32)
+    suv = np.asfortranarray(vols.suv, dtype=np.float32)  # NIfTI's own order: written without another copy
     return nifti_image(ct_on_pet, vols.pet_affine), nifti_image(suv, vols.pet_affine)

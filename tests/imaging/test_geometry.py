@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 from nibabel.processing import resample_from_to
 
-from pet2rep.errors import GeometryError
+from pet2rep.errors import GeometryError, InputError
 from pet2rep.geometry import (
     AIR_HU,
     apply_affine,
+    axis_aligned_map,
     check_overlap,
     grid_to_volume,
     reorient_to_ras,
@@ -119,6 +120,70 @@ def test_resample_to_grid_equals_planes_and_rounds_to_int16(imaging):
     for j in (2, 9):
         plane = sample_plane(ct, ct_aff, pet_aff, suv.shape, 1, j)
         assert np.array_equal(vol[:, j, :], np.rint(plane).astype(np.int16))
+
+
+def _grid(shape, spacing, origin) -> np.ndarray:
+    aff = np.diag([*spacing, 1.0])
+    aff[:3, 3] = origin
+    return aff
+
+
+@pytest.mark.parametrize(
+    ("ct_perm", "ct_flips", "grid_shape", "grid_spacing", "grid_origin"),
+    [
+        ((0, 1, 2), (False, False, False), (20, 18, 25), (4.0, 4.0, 4.0), (-39.0, -35.0, -49.0)),  # the tiny pair
+        ((2, 0, 1), (True, False, True), (20, 18, 25), (4.0, 4.0, 4.0), (-39.0, -35.0, -49.0)),  # CT permuted+flipped
+        ((1, 0, 2), (False, True, False), (33, 40, 9), (1.3, 0.7, 5.5), (-50.0, -31.0, -70.0)),  # finer and coarser
+        ((0, 2, 1), (True, True, True), (12, 30, 40), (3.0, 2.5, 1.5), (-20.0, -60.0, -10.0)),  # partly outside
+        ((0, 1, 2), (False, False, False), (15, 1, 22), (4.0, 4.0, 4.0), (-39.0, -3.0, -49.0)),  # one plane
+    ],
+)
+def test_separable_resampling_equals_the_general_path(
+    imaging, ct_perm, ct_flips, grid_shape, grid_spacing, grid_origin
+):
+    ct, ct_aff, _, _ = imaging.tiny_ct_pet()
+    ct, ct_aff = imaging.reoriented(ct, ct_aff, ct_flips, ct_perm)
+    grid = _grid(grid_shape, grid_spacing, grid_origin)
+    for flips in [(False, False, False), (True, False, True)]:  # the grid itself flipped (same points, other order)
+        dummy = np.zeros(grid_shape, dtype=np.float32)
+        _, grid_aff = imaging.reoriented(dummy, grid, flips)
+        general = resample_to_grid(ct, ct_aff, grid_aff, grid_shape, method="general")
+        fast = resample_to_grid(ct, ct_aff, grid_aff, grid_shape, method="separable")
+        assert fast.dtype == np.float32 and fast.shape == general.shape
+        assert np.abs(fast - general).max() <= 1e-4
+        assert np.array_equal(fast == AIR_HU, general == AIR_HU)
+        exact = resample_to_grid(ct, ct_aff, grid_aff, grid_shape, dtype=np.int16, method="general")
+        for chunk in (None, 1, 3):
+            as_int = resample_to_grid(ct, ct_aff, grid_aff, grid_shape, dtype=np.int16, chunk=chunk)
+            assert np.array_equal(as_int, exact)
+
+
+def test_separable_resampling_against_direct_trilinear(imaging):
+    ct, ct_aff, _, _ = imaging.tiny_ct_pet()
+    ct = ct.astype(np.float64) + np.random.default_rng(1).random(ct.shape)  # float input, fractional values
+    grid = _grid((14, 11, 9), (3.1, 2.7, 5.3), (-44.0, -20.0, -55.0))  # overhangs the CT at the low ends
+    fast = resample_to_grid(ct, ct_aff, grid, (14, 11, 9), method="separable")
+    idx = np.stack(np.meshgrid(*[np.arange(n) for n in (14, 11, 9)], indexing="ij")).reshape(3, -1).astype(float)
+    ref = trilinear_reference(ct, apply_affine(grid_to_volume(ct_aff, grid), idx), AIR_HU).reshape(14, 11, 9)
+    assert (ref == AIR_HU).any() and (ref != AIR_HU).any()
+    np.testing.assert_allclose(fast, ref, atol=1e-3, rtol=0)
+
+
+def test_oblique_grids_take_the_general_path(imaging):
+    ct, ct_aff, suv, pet_aff = imaging.tiny_ct_pet()
+    oblique = rotation(2, 10.0) @ pet_aff
+    general = resample_to_grid(ct, ct_aff, oblique, suv.shape, method="general")
+    assert np.array_equal(resample_to_grid(ct, ct_aff, oblique, suv.shape), general)  # auto
+    with pytest.raises(GeometryError, match="method='separable' needs axis-aligned grids"):
+        resample_to_grid(ct, ct_aff, oblique, suv.shape, method="separable")
+    with pytest.raises(InputError, match="method must be one of"):
+        resample_to_grid(ct, ct_aff, pet_aff, suv.shape, method="fast")
+    m = grid_to_volume(ct_aff, pet_aff)
+    assert axis_aligned_map(m, suv.shape).axes == (0, 1, 2)
+    m[0, 1] = 1e-9  # float noise of an affine: still axis-aligned
+    assert axis_aligned_map(m, suv.shape) is not None
+    m[0, 1] = 1e-4  # a real (small) rotation
+    assert axis_aligned_map(m, suv.shape) is None
 
 
 def test_disjoint_fields_of_view_raise_geometry_error(imaging):

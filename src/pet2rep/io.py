@@ -17,6 +17,7 @@ import nibabel as nib
 import numpy as np
 
 from pet2rep.errors import InputError, MissingFileError, VolumeError
+from pet2rep.geometry import spacing_mm
 
 try:  # ISA-L's inflate decodes gzip about twice as fast as zlib; gzip decoding dominates loading a volume
     from isal import igzip as _igzip
@@ -53,7 +54,7 @@ class Volume:
     @property
     def spacing_mm(self) -> np.ndarray:
         """Voxel size along each voxel axis in mm (column norms of the affine)."""
-        return np.sqrt((self.affine[:3, :3] ** 2).sum(axis=0))
+        return spacing_mm(self.affine)
 
     @property
     def nbytes(self) -> int:

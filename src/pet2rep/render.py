@@ -359,15 +359,20 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
     return key_slice_indices(centre, vols.pet_shape[1], options, where=where), survey
 
 
+def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    configs = tuple(configs)
+    unknown = [c for c in configs if c not in RENDER_CONFIGS]
+    if unknown or not configs:
+        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+    return configs
+
+
 def render_volumes(
     vols: CaseVolumes, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
     """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
     options = options or RenderOptions()
-    configs = tuple(configs)
-    unknown = [c for c in configs if c not in RENDER_CONFIGS]
-    if unknown or not configs:
-        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+    configs = _check_configs(configs)
     zscore = options.ct_mode == "zscore"
     indices, survey = choose_key_slices(vols, options, with_stats=zscore)
     stats = (survey.mean_hu, survey.std_hu) if zscore else None
@@ -429,10 +434,7 @@ def render_all(
     Returns:
         config -> :class:`RenderedCase`, in the order of ``configs``.
     """
-    options = options or RenderOptions()
-    unknown = [c for c in configs if c not in RENDER_CONFIGS]
-    if unknown or not configs:
-        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+    configs = _check_configs(configs)  # before any voxel is read
     return render_volumes(load_case_volumes(case), configs, options)
 
 

@@ -5,16 +5,9 @@ import datasets
 import evaluate
 
 from pet2rep.metrics import score
+from pet2rep.paper import CITATION
 
-_CITATION = """\
-@inproceedings{zhang2026pet2rep,
-  title     = {PET2Rep: Towards Vision-Language Model-Drafted Reports for Positron Emission Tomography},
-  author    = {Zhang and others},
-  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
-  year      = {2026},
-  note      = {arXiv:2508.04062}
-}
-"""
+_CITATION = CITATION
 
 _DESCRIPTION = """\
 Clinical efficacy (CE) of generated whole-body FDG PET/CT reports, as defined by the pet2rep project for the

@@ -24,6 +24,24 @@ PAPER_CATEGORIES = ("baseline", "general", "medical", "closed")
 #: The input settings of Table 1 (``template`` is the baseline's single row).
 PAPER_SETTINGS = ("separate", "fused", "template")
 PAPER_URL = "https://arxiv.org/abs/2508.04062"
+#: The paper's title as published (arXiv 2508.04062, AAAI 2026; "Drived" is the authors' spelling).
+PAPER_TITLE = (
+    "PET2Rep: Towards Vision-Language Model-Drived Automated Radiology Report Generation for Positron Emission "
+    "Tomography"
+)
+#: BibTeX of the paper, for dataset cards, the metric module and the README.
+CITATION = """\
+@inproceedings{zhang2026pet2rep,
+  title     = {{PET2Rep}: Towards Vision-Language Model-Drived Automated Radiology Report Generation for Positron
+               Emission Tomography},
+  author    = {Zhang, Yichi and Zhang, Wenbo and Ling, Zehui and Feng, Gang and Peng, Sisi and Chen, Deshu and
+               Liu, Yuchen and Zhang, Hongwei and Wang, Shuqi and Li, Lanlan and Han, Limei and Cheng, Yuan and
+               Hu, Zixin and Qi, Yuan and Xue, Le},
+  booktitle = {Proceedings of the AAAI Conference on Artificial Intelligence},
+  year      = {2026},
+  eprint    = {2508.04062},
+  archivePrefix = {arXiv}
+}"""
 
 _RESOURCE = "paper_table1.csv"
 _TEXT_COLUMNS = ("model", "released", "category", "setting")

@@ -86,7 +86,12 @@ def test_module_imports_are_one_per_line(repo_root):
     """evaluate parses imports with a regex: one import per line, no relative imports."""
     source = (repo_root.joinpath(*MODULE_DIR) / "pet2rep_ce.py").read_text(encoding="utf-8")
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
-    assert imports == ["import datasets", "import evaluate", "from pet2rep.metrics import score"]
+    assert imports == [
+        "import datasets",
+        "import evaluate",
+        "from pet2rep.metrics import score",
+        "from pet2rep.paper import CITATION",
+    ]
 
 
 def test_app_widget_computes_the_same_scores(evaluate_lib, repo_root):

@@ -1,89 +1,523 @@
-"""The demo (``make demo``, ``python -m pet2rep.demo``): a synthetic cohort made and rendered end to end.
+"""The demo (``make demo``, ``python -m pet2rep.demo``): the whole benchmark loop on a synthetic cohort.
 
-Steps: synthesize ``--n`` whole-body PET/CT cases into ``--data`` (default ``data/synthetic``), then render every
-case in every config into ``--out``/slices/<config>/ (default ``results/demo``), and print where things are.
+1. synthesize ``--n`` whole-body PET/CT cases into ``--data`` (default ``data/synthetic``);
+2. build the dataset (every config) into ``--dataset`` (default ``data/pet2rep``) and load it back by its bare name,
+   ``datasets.load_dataset("pet2rep", "fused")``;
+3. run two models: the paper's template baseline (what ``pet2rep baseline`` writes) and the image-reading reference
+   model :mod:`pet2rep.reader` on the ``mip`` pictures (the MIP and the 3 fused slices);
+4. score both with :func:`pet2rep.metrics.score` and print them beside the paper's template baseline row, with
+   per-organ CE;
+5. write ``--out`` (default ``results/demo``): predictions, ``scores.json``, a contact sheet of one case's pictures
+   and a per-organ CE bar chart; record both runs in the leaderboard store of ``make space`` (``--store``, default
+   ``results/space_data``) through the Space's service layer;
+6. print how to go on (the Space, lighteval with a real VLM) and where everything is.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODELS = {
+    "template_baseline": {"name": "Template baseline (pet2rep demo)", "setting": "fused"},
+    "image_reader": {"name": "pet2rep image reader (demo reference model)", "setting": "mip"},
+}
+"""The demo's two models: key -> the name and input setting they are recorded under on the leaderboard."""
+READER_CONFIG = "mip"
+TABLE_METRICS = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
+TABLE_HEADERS = ("BLEU-4", "METEOR", "ROUGE-L", "CE-P", "CE-R", "CE-F1")
+_CASE_DIR = re.compile(r"^synth_\d{4}$")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pet2rep.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=24, help="number of synthetic cases (default: 24)")
+    parser.add_argument("--seed", type=int, default=0, help="cohort seed (default: 0)")
+    parser.add_argument("--size", choices=("small", "medium"), default="medium", help="volume sizes (default: medium)")
+    parser.add_argument(
+        "--data", type=Path, default=Path("data/synthetic"), help="cohort folder (default: data/synthetic)"
+    )
+    parser.add_argument(
+        "--dataset", type=Path, default=Path("data/pet2rep"), help="dataset folder to build (default: data/pet2rep)"
+    )
     parser.add_argument(
         "--out", type=Path, default=Path("results/demo"), help="results folder (default: results/demo)"
     )
     parser.add_argument(
-        "--data", type=Path, default=Path("data/synthetic"), help="cohort folder (default: data/synthetic)"
+        "--store",
+        type=Path,
+        default=Path("results/space_data"),
+        help="leaderboard store of `make space` (default: results/space_data)",
     )
-    parser.add_argument("--n", type=int, default=8, help="number of synthetic cases (default: 8)")
-    parser.add_argument("--seed", type=int, default=0, help="cohort seed (default: 0)")
-    parser.add_argument("--size", choices=("small", "medium"), default="medium", help="volume sizes (default: medium)")
+    parser.add_argument(
+        "--hf-cache",
+        type=Path,
+        default=None,
+        help="datasets cache to register the build in (default: HF_DATASETS_CACHE)",
+    )
+    parser.add_argument(
+        "--num-proc", type=int, default=None, help="build worker processes (default: 2, or 1 on a 1-core machine)"
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, help="bootstrap resamples for the CE std (default 1000)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
 
+class _Steps:
+    """Numbered progress lines with the time each step took."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.n = 0
+        self.t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self._t = self.t0
+        self._name = ""
+
+    def start(self, name: str, text: str) -> None:
+        self._finish()
+        self.n += 1
+        self._name = name
+        self._t = time.perf_counter()
+        print(f"\n[{self.n}/{self.total}] {text}", flush=True)
+
+    def _finish(self) -> None:
+        if self._name:
+            self.timings[self._name] = round(time.perf_counter() - self._t, 2)
+            if self.timings[self._name] >= 0.05:
+                print(f"      ({self.timings[self._name]:.1f} s)", flush=True)
+            self._name = ""
+
+    def done(self) -> float:
+        self._finish()
+        return time.perf_counter() - self.t0
+
+
+# ----------------------------------------------------------------------------------------------- steps
 def make_cohort(args: argparse.Namespace) -> list[Path]:
-    """Step 1: the synthetic cohort."""
+    """Step 1: the synthetic cohort (stale ``synth_*`` cases of an earlier, larger run are removed)."""
+    import shutil
+
     from pet2rep.synth import synthesize_cohort
 
-    t0 = time.perf_counter()
     folders = synthesize_cohort(args.data, args.n, seed=args.seed, size=args.size, progress=not args.no_progress)
-    print(f"[1] synthesized {len(folders)} {args.size} cases into {args.data} in {time.perf_counter() - t0:.1f} s")
+    keep = {p.name for p in folders}
+    for stale in sorted(p for p in args.data.iterdir() if _CASE_DIR.match(p.name) and p.name not in keep):
+        shutil.rmtree(stale)
+        print(f"      removed {stale} (not part of this cohort)")
+    bq = sum(1 for p in folders if (p / "pet.nii.gz").exists())
+    n_suv = len(folders) - bq
+    print(f"      {len(folders)} {args.size} cases in {args.data}: PET in SUV ({n_suv}) or Bq/mL + meta.json ({bq});")
+    print("      each with ct.nii.gz, report.txt, report_en.txt, labels.json, truth.json")
     return folders
 
 
-def render_cohort(args: argparse.Namespace) -> dict[str, Path]:
-    """Step 2: key slices of every case in every config (volumes loaded once per case)."""
-    from pet2rep.cases import discover_cases
-    from pet2rep.render import RENDER_CONFIGS, render_all
+def build(args: argparse.Namespace) -> Any:
+    """Step 2: the dataset in every config, then loaded back by its bare name."""
+    from pet2rep.hub import build_dataset, describe
 
-    t0 = time.perf_counter()
-    cases = discover_cases(args.data)
-    out = {config: args.out / "slices" / config for config in RENDER_CONFIGS}
-    iterator = cases
+    num_proc = args.num_proc or min(2, os.cpu_count() or 1)
+    summary = build_dataset(
+        args.data, args.dataset, num_proc=num_proc, cache_dir=args.hf_cache, progress=not args.no_progress
+    )
+    print("      " + describe(summary).replace("\n", "\n      "))
+    name = summary.out.name
+    fused = load_split(name, "fused", args.hf_cache)
+    row = fused[0]
+    print(f"      datasets.load_dataset({name!r}, 'fused', split='test') -> {fused.num_rows} rows")
+    print(f"      features: {', '.join(fused.features)}")
+    sizes = ", ".join(f"{im.size[0]}x{im.size[1]}" for im in row["images"])
+    abnormal = {o: s for o, s in row["ce_labels"].items() if s}
+    print(f"      row 0: {row['case_id']}, {len(row['images'])} images ({sizes}), abnormal: {abnormal or 'none'}")
+    return fused
+
+
+def load_split(name: str, config: str, cache_dir: Path | None):
+    """``datasets.load_dataset(name, config, split="test")`` by the bare name, without the offline chatter."""
+    import datasets
+    from datasets.utils import logging as ds_logging
+
+    level = ds_logging.get_verbosity()
+    ds_logging.set_verbosity_error()
+    try:
+        return datasets.load_dataset(
+            name, config, split="test", cache_dir=None if cache_dir is None else str(cache_dir)
+        )
+    finally:
+        ds_logging.set_verbosity(level)
+
+
+def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], dict[str, dict[str, str]], dict]:
+    """Step 3: both models' predictions, written as JSONL. Returns case ids, references, predictions, readings."""
+    from pet2rep import reader
+    from pet2rep.cli.baseline import baseline_predictions
+    from pet2rep.render import RenderOptions
+    from pet2rep.reports import write_reports_jsonl
+
+    case_ids = list(fused["case_id"])
+    references = list(fused["report"])
+    predictions: dict[str, dict[str, str]] = {"template_baseline": baseline_predictions(case_ids)}
+    print(f"      template baseline: the prompt's example report for all {len(case_ids)} cases")
+
+    rows = load_split(args.dataset.resolve().name, READER_CONFIG, args.hf_cache)
+    readings = {}
+    iterator = rows
     if not args.no_progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(cases, desc="render", unit="case")
-    for case in iterator:
-        for config, rendered in render_all(case, RENDER_CONFIGS).items():
-            rendered.save(out[config])
-    print(f"[2] rendered {len(cases)} cases x {len(RENDER_CONFIGS)} configs in {time.perf_counter() - t0:.1f} s")
-    for config, folder in out.items():
-        print(f"    {config:<9} {folder}/<case_id>.json + PNGs")
-    return out
+        iterator = tqdm(rows, desc=f"image reader ({READER_CONFIG})", unit="case")
+    report_top = float(RenderOptions().suv_window[1])
+    reports = {}
+    for row in iterator:
+        # The reader sees the row's pictures and the case's anatomy atlas (truth.json without its lesions) only.
+        atlas = reader.load_atlas(args.data / row["case_id"])
+        reading = reader.read_images(row["images"], row["image_names"], atlas)
+        readings[row["case_id"]] = reading
+        reports[row["case_id"]] = reader.write_report(reading, suv_top=report_top)
+    predictions["image_reader"] = {cid: reports[cid] for cid in case_ids}
+    n_found = sum(len(r.findings) for r in readings.values())
+    print(f"      image reader: {len(reports)} reports from the {READER_CONFIG} pictures ({n_found} foci marked)")
+
+    folder = args.out / "predictions"
+    for key, preds in predictions.items():
+        path = write_reports_jsonl(folder / f"{key}.jsonl", preds)
+        print(f"      {MODELS[key]['name']}: {path}")
+    return case_ids, references, predictions, readings
 
 
-def summarize(args: argparse.Namespace) -> None:
-    """What the cohort holds: sex, PET units and abnormal findings per case."""
-    from pet2rep.cases import discover_cases
+def score_models(args: argparse.Namespace, references: list[str], predictions: dict[str, dict[str, str]], case_ids):
+    """Step 4: every metric of both models, printed beside the paper's template baseline row."""
+    from pet2rep.metrics import score
+    from pet2rep.paper import baseline_row
 
-    print("[3] cohort:")
-    for case in discover_cases(args.data):
-        labels = case.read_labels() or {}
-        findings = ", ".join(f"{organ}:{'/'.join(states)}" for organ, states in labels.items() if states) or "normal"
-        units = "SUV" if case.pet_is_suv else "Bq/mL + meta.json"
-        print(f"    {case.case_id}  {case.sex}  {units:<17}  {findings}")
+    scores = {}
+    for key, preds in predictions.items():
+        result = score([preds[c] for c in case_ids], references, bootstrap=args.bootstrap)
+        result.pop("per_sample", None)
+        scores[key] = result
+    paper = baseline_row()
+    print(format_table(scores, paper, len(case_ids)))
+    print()
+    print(format_per_organ(scores))
+    return scores, paper
+
+
+def format_table(scores: dict[str, dict], paper: dict, n_cases: int) -> str:
+    """The score table: the paper's template baseline row, then the two models measured here."""
+    width = 56
+    lines = [f"      {'model':<{width}}{'cases':>6}" + "".join(f"{h:>9}" for h in TABLE_HEADERS)]
+    lines.append("      " + "-" * (width + 6 + 9 * len(TABLE_HEADERS)))
+    label = "Template baseline, paper Table 1 (its private cohort)"
+    lines.append(f"      {label:<{width}}{'565':>6}" + "".join(f"{paper[m]:>9.4f}" for m in TABLE_METRICS))
+    for key, label in (
+        ("template_baseline", "Template baseline, measured here (synthetic)"),
+        ("image_reader", f"Image reader ({READER_CONFIG} pictures), measured here"),
+    ):
+        lines.append(f"      {label:<{width}}{n_cases:>6}" + "".join(f"{scores[key][m]:>9.4f}" for m in TABLE_METRICS))
+    lines.append(
+        "      The paper's row was measured by its authors on their private 565-case cohort; the others on this "
+        "synthetic cohort."
+    )
+    ce = {k: scores[k]["ce_f1"] for k in scores}
+    lines.append(
+        f"      CE-F1 std (bootstrap over cases): template {scores['template_baseline']['ce_f1_std']:.4f}, "
+        f"reader {scores['image_reader']['ce_f1_std']:.4f}; reader / template CE-F1 = "
+        + (f"{ce['image_reader'] / ce['template_baseline']:.1f}x" if ce["template_baseline"] else "n/a")
+    )
+    return "\n".join(lines)
+
+
+def format_per_organ(scores: dict[str, dict]) -> str:
+    """Per-organ CE (precision / recall / F1 over the organ's three states) of both models."""
+    from pet2rep.text.ce import ORGANS
+
+    t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
+    head = f"      {'organ':<24}{'ref+':>5}  {'template P/R/F1':>20}  {'reader P/R/F1':>20}  {'reader pred+':>12}"
+    lines = ["      per-organ CE (ref+: abnormal (case, state) labels in the references)", head]
+    for organ in ORGANS:
+        support = sum(t[organ]["support"].values())
+        n_pred = sum(r[organ]["predicted"].values())
+        cells = []
+        for s in (t, r):
+            cells.append(f"{s[organ]['precision']:.2f}/{s[organ]['recall']:.2f}/{s[organ]['f1']:.2f}")
+        lines.append(f"      {organ:<24}{support:>5}  {cells[0]:>20}  {cells[1]:>20}  {n_pred:>12}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------- figures
+_TEMPLATE_COLOUR = (150, 150, 150)
+_READER_COLOUR = (232, 116, 59)
+_MARK_COLOUR = (0, 220, 255)
+_INK = (30, 30, 30)
+_FAINT = (160, 160, 160)
+_TILE_SCALE = 2
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def pick_case(fused) -> str:
+    """The contact sheet's subject: the first case with the most kinds of abnormal uptake, then the most labels."""
+
+    def richness(labels: dict) -> tuple[int, int]:
+        states = [s for organ_states in labels.values() for s in organ_states]
+        return len(set(states)), len(states)
+
+    ranks = [richness(labels) for labels in fused["ce_labels"]]
+    return fused["case_id"][ranks.index(max(ranks))]
+
+
+def _abnormal(labels: dict) -> str:
+    items = [f"{organ} {'/'.join(states)}" for organ, states in labels.items() if states]
+    return ", ".join(items) if items else "none"
+
+
+def contact_sheet(args: argparse.Namespace, case_id: str, readings: dict):
+    """One case's pictures in every config, labelled, with the image reader's foci circled and numbered on the
+    ``mip`` row."""
+    from PIL import Image, ImageDraw
+
+    name = args.dataset.resolve().name
+    rows = []
+    for config in ("separate", "fused", "mip"):
+        ds = load_split(name, config, args.hf_cache)
+        row = ds[list(ds["case_id"]).index(case_id)]
+        rows.append((config, row))
+    reading = readings[case_id]
+    w, h = rows[0][1]["images"][0].size
+    tw, th = w * _TILE_SCALE, h * _TILE_SCALE
+    gap, left, label_h, top = 14, 120, 24, 96
+    columns = max(len(r["images"]) for _, r in rows)
+    sheet = Image.new("RGB", (left + columns * (tw + gap) + gap, top + len(rows) * (th + label_h + gap) + 30), "white")
+    draw = ImageDraw.Draw(sheet)
+    reference = rows[0][1]["ce_labels"]
+    found = [f"{n} {f.organ} {f.state} ({f.picture})" for n, f in enumerate(reading.findings, start=1)]
+    draw.text((gap, 8), f"{case_id}: the pictures of every dataset config", fill=_INK, font=_font(24))
+    draw.text((gap, 42), f"reference report (CE labels): {_abnormal(reference)}", fill=_INK, font=_font(17))
+    draw.text((gap, 66), "image reader: " + ("; ".join(found) or "nothing"), fill=_READER_COLOUR, font=_font(17))
+    for r, (config, row) in enumerate(rows):
+        y = top + r * (th + label_h + gap)
+        draw.text((gap, y + label_h + th // 2 - 12), config, fill=_INK, font=_font(22))
+        for c, (image, image_name) in enumerate(zip(row["images"], row["image_names"], strict=True)):
+            x = left + gap + c * (tw + gap)
+            sheet.paste(image.convert("RGB").resize((tw, th), Image.Resampling.NEAREST), (x, y + label_h))
+            draw.text((x, y + 2), _tile_label(image_name), fill=_INK, font=_font(16))
+            if config == READER_CONFIG:
+                _mark_findings(draw, (x, y + label_h), image_name, reading)
+    note = (
+        f"Circles: foci the image reader found on the {READER_CONFIG} pictures (SUV decoded from the colours), "
+        "numbered as listed at the top. Head at the top, patient's right on the left."
+    )
+    draw.text((gap, sheet.height - 26), note, fill=_INK, font=_font(15))
+    return sheet
+
+
+def _tile_label(image_name: str) -> str:
+    m = re.search(r"_(ct|pet|fused)_(\d+)\.png$", image_name)
+    if m:
+        return f"{m.group(1).upper() if m.group(1) != 'fused' else 'fused PET/CT'}, plane {m.group(2)}"
+    return "PET MIP (coronal)" if image_name.endswith("_mip.png") else image_name
+
+
+def _mark_findings(draw, origin: tuple[int, int], image_name: str, reading) -> None:
+    m = re.search(r"_fused_(\d+)\.png$", image_name)
+    picture = f"slice {m.group(1)}" if m else ("mip" if image_name.endswith("_mip.png") else None)
+    x0, y0 = origin
+    for n, f in enumerate(reading.findings, start=1):
+        if f.picture != picture:
+            continue
+        cx, cy = x0 + (f.col + 0.5) * _TILE_SCALE, y0 + (f.row + 0.5) * _TILE_SCALE
+        radius = max(9.0, (f.pixels**0.5) * _TILE_SCALE * 0.75)
+        draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=_MARK_COLOUR, width=2)
+        label = (cx + radius * 0.7 + 1, cy - radius * 0.7 - 15)  # the number at the circle's upper right
+        draw.text(label, str(n), fill=_MARK_COLOUR, font=_font(16), stroke_width=2, stroke_fill=_INK)
+
+
+def organ_chart(scores: dict[str, dict], n_cases: int):
+    """Per-organ CE F1 of both models as grouped horizontal bars (organs without any abnormal label in the
+    references and none predicted have no bars: their F1 is undefined, not 0)."""
+    from PIL import Image, ImageDraw
+
+    from pet2rep.text.ce import ORGANS
+
+    t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
+    row_h, bar_h, left, plot_w, top = 30, 11, 250, 620, 96
+    width, height = left + plot_w + 150, top + len(ORGANS) * row_h + 84
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((16, 10), f"Per-organ clinical efficacy (CE F1), {n_cases} synthetic cases", fill=_INK, font=_font(22))
+    for i, (label, colour, key) in enumerate(
+        (
+            ("template baseline", _TEMPLATE_COLOUR, "template_baseline"),
+            (f"image reader ({READER_CONFIG} pictures)", _READER_COLOUR, "image_reader"),
+        )
+    ):
+        x = 16 + i * 330
+        draw.rectangle((x, 46, x + 18, 60), fill=colour)
+        draw.text((x + 26, 43), f"{label}: CE F1 {scores[key]['ce_f1']:.3f}", fill=_INK, font=_font(16))
+    for k in range(5):  # grid and axis
+        x = left + plot_w * k / 4
+        draw.line((x, top - 6, x, top + len(ORGANS) * row_h), fill=(225, 225, 225), width=1)
+        draw.text((x - 12, top + len(ORGANS) * row_h + 6), f"{k / 4:.2f}", fill=_INK, font=_font(14))
+    draw.text((left + plot_w / 2 - 20, top + len(ORGANS) * row_h + 26), "CE F1", fill=_INK, font=_font(15))
+    draw.text(
+        (16, height - 22),
+        "n: abnormal (case, uptake state) labels of the organ in the reference reports; F1 over its three states.",
+        fill=_INK,
+        font=_font(13),
+    )
+    for j, organ in enumerate(ORGANS):
+        y = top + j * row_h
+        support = sum(t[organ]["support"].values())
+        predicted = sum(t[organ]["predicted"].values()) + sum(r[organ]["predicted"].values())
+        shown = support > 0 or predicted > 0
+        draw.text((16, y + 6), organ, fill=_INK if shown else _FAINT, font=_font(15))
+        draw.text((left - 52, y + 6), f"n={support}", fill=_INK if shown else _FAINT, font=_font(13))
+        if not shown:
+            draw.text(
+                (left + 6, y + 6), "no abnormal label in the references, none predicted", fill=_FAINT, font=_font(13)
+            )
+            continue
+        for k, (stats, colour) in enumerate(((t[organ], _TEMPLATE_COLOUR), (r[organ], _READER_COLOUR))):
+            y0 = y + 3 + k * (bar_h + 2)
+            x1 = left + plot_w * stats["f1"]
+            draw.rectangle((left, y0, max(x1, left + 1), y0 + bar_h), fill=colour)
+            draw.text((max(x1, left) + 5, y0 - 2), f"{stats['f1']:.2f}", fill=_INK, font=_font(11))
+    return img
+
+
+def record_runs(args: argparse.Namespace, predictions_dir: Path) -> dict[str, str]:
+    """Step 5b: both runs into the leaderboard store of ``make space``, through the Space's service layer."""
+    space_dir = REPO_ROOT / "space"
+    if not (space_dir / "pet2rep_space").is_dir():
+        return dict.fromkeys(MODELS, f"not recorded: the Space's code ({space_dir}) is not in this installation")
+    # ``pet2rep_space`` is the Space's own package, run from its folder (``python space/app.py``), not installed:
+    # put that folder on sys.path, last, so that it cannot shadow anything installed.
+    if str(space_dir) not in sys.path:
+        sys.path.append(str(space_dir))
+    from pet2rep_space.config import SpaceConfig
+    from pet2rep_space.quota import DuplicateSubmissionError, QuotaError
+    from pet2rep_space.references import read_references
+    from pet2rep_space.service import LeaderboardService
+    from pet2rep_space.store import SubmissionStore
+
+    config = SpaceConfig(data_dir=args.store, references=args.dataset)
+    service = LeaderboardService(config, SubmissionStore(config.data_dir), read_references(args.dataset))
+    status = {}
+    for key, model in MODELS.items():
+        path = predictions_dir / f"{key}.jsonl"
+        try:
+            record = service.submit(model["name"], "", model["setting"], path)
+        except DuplicateSubmissionError:
+            status[key] = "already recorded (the same predictions for the same setting)"
+        except QuotaError as e:
+            status[key] = f"not recorded: {e}"
+        else:
+            status[key] = f"recorded as {record['id']}"
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from pet2rep.errors import Pet2RepError
+    from pet2rep.errors import InputError, Pet2RepError
 
+    steps = _Steps(6)
     try:
+        if args.n < 1:
+            raise InputError(f"--n must be >= 1, got {args.n}")
+        steps.start("synthesize", f"synthesizing {args.n} {args.size} whole-body FDG PET/CT cases (seed {args.seed})")
         make_cohort(args)
-        render_cohort(args)
-        summarize(args)
+        steps.start("build", f"building the dataset (all configs) into {args.dataset}, then loading it back")
+        fused = build(args)
+        steps.start("models", f"running the template baseline and the image reader on {fused.num_rows} cases")
+        case_ids, references, predictions, readings = run_models(args, fused)
+        steps.start("score", "scoring both with pet2rep.metrics.score")
+        scores, paper = score_models(args, references, predictions, case_ids)
+        steps.start("artifacts", f"writing {args.out} and recording both runs in the leaderboard store {args.store}")
+        out = args.out
+        out.mkdir(parents=True, exist_ok=True)
+        case_id = pick_case(fused)
+        contact_sheet(args, case_id, readings).save(out / "contact_sheet.png")
+        organ_chart(scores, len(case_ids)).save(out / "per_organ_ce.png")
+        leaderboard = record_runs(args, out / "predictions")
+        for key, state in leaderboard.items():
+            print(f"      leaderboard: {MODELS[key]['name']}: {state}")
+        payload = scores_payload(args, scores, paper, leaderboard, case_ids, steps.timings)
+        (out / "scores.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        steps.start("next", "what to do next")
+        print_next_steps(args, out, case_id)
     except Pet2RepError as e:
         print(f"demo: error: {e}", file=sys.stderr)
         return 1
-    print(f"done: cases in {args.data}, pictures in {args.out / 'slices'}")
+    total = steps.done()
+    print(f"\ndemo finished in {total:.1f} s")
     return 0
+
+
+def scores_payload(args, scores, paper, leaderboard, case_ids, timings) -> dict:
+    from pet2rep import __version__
+
+    return {
+        "pet2rep_version": __version__,
+        "cohort": {
+            "cases": len(case_ids),
+            "seed": args.seed,
+            "size": args.size,
+            "data": str(args.data),
+            "dataset": str(args.dataset),
+        },
+        "models": {
+            key: {
+                "name": MODELS[key]["name"],
+                "setting": MODELS[key]["setting"],
+                "predictions": str(args.out / "predictions" / f"{key}.jsonl"),
+                "leaderboard": leaderboard.get(key),
+                "scores": scores[key],
+            }
+            for key in MODELS
+        },
+        "paper_template_baseline": {
+            "note": "Table 1 of arXiv 2508.04062, measured by the paper's authors on their private 565-case cohort",
+            **paper,
+        },
+        "timings_s": timings,
+    }
+
+
+def print_next_steps(args: argparse.Namespace, out: Path, case_id: str) -> None:
+    name = args.dataset.resolve().name
+    lines = [
+        "      Open the leaderboard (the paper's Table 1 and the two runs recorded above):",
+        "          make space          # then http://127.0.0.1:7860",
+        "      Evaluate a real VLM with lighteval (GPU, network for the weights; docs/lighteval.md):",
+        "          pip install 'pet2rep[eval]' torchvision",
+        f"          export PET2REP_DATASET={args.dataset}",
+        '          lighteval accelerate "model_name=Qwen/Qwen2.5-VL-7B-Instruct,dtype=bfloat16,batch_size=4" \\',
+        '              "pet2rep|0" --custom-tasks tasks/pet2rep.py --vision-model --save-details \\',
+        "              --output-dir results/lighteval",
+        "          pet2rep submission results/lighteval --out results/submission   # then submit in the Space",
+        "      Artifacts:",
+        f"          cohort (volumes, reports, truth)   {args.data}/",
+        f"          dataset (parquet + card)           {args.dataset}/  (load_dataset({name!r}, 'fused'))",
+        f"          predictions (JSONL per model)      {out / 'predictions'}/{{template_baseline,image_reader}}.jsonl",
+        f"          scores (all metrics, per organ)    {out / 'scores.json'}",
+        f"          contact sheet ({case_id})        {out / 'contact_sheet.png'}",
+        f"          per-organ CE bar chart             {out / 'per_organ_ce.png'}",
+        f"          leaderboard store                  {args.store}/submissions/",
+    ]
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,122 @@
+"""``make demo``'s code path (``pet2rep.demo.main``) end to end on a small cohort, twice."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from pet2rep.demo import MODELS, TABLE_METRICS, main
+from pet2rep.paper import baseline_row
+from pet2rep.reports import read_reports_jsonl
+from pet2rep.text.ce import ORGANS
+
+N = 3
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """Two runs of the demo into the same folders; the printed output of each."""
+    root = tmp_path_factory.mktemp("demo")
+    paths = {
+        "data": root / "data" / "synthetic",
+        "dataset": root / "data" / "pet2rep",
+        "out": root / "results" / "demo",
+        "store": root / "results" / "space_data",
+        "cache": root / "hf_cache",
+    }
+    argv = [
+        *("--n", str(N), "--size", "small", "--num-proc", "1", "--bootstrap", "50", "--no-progress"),
+        *("--data", str(paths["data"]), "--dataset", str(paths["dataset"]), "--out", str(paths["out"])),
+        *("--store", str(paths["store"]), "--hf-cache", str(paths["cache"])),
+    ]
+    outputs = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_DATASETS_CACHE", str(paths["cache"]))
+        mp.chdir(root)  # no ./pet2rep folder here: the bare name resolves through the datasets cache
+        for _ in range(2):
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                code = main(argv)
+            outputs.append((code, buffer.getvalue()))
+    return paths, outputs
+
+
+def test_demo_writes_every_artifact(demo_run):
+    paths, [(code, printed), _] = demo_run
+    assert code == 0
+    out = paths["out"]
+
+    # steps and the bare-name load
+    for step in range(1, 7):
+        assert f"[{step}/6]" in printed
+    assert f"datasets.load_dataset('pet2rep', 'fused', split='test') -> {N} rows" in printed
+    assert "features: case_id, images, image_names, report" in printed
+
+    # predictions: one JSONL per model covering every case
+    case_ids = sorted(p.name for p in paths["data"].iterdir())
+    assert len(case_ids) == N
+    for key in MODELS:
+        preds = read_reports_jsonl(out / "predictions" / f"{key}.jsonl")
+        assert sorted(preds) == case_ids and all(preds.values())
+
+    # scores.json: every metric of both models, per-organ CE, the paper's row
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    for key in MODELS:
+        model = scores["models"][key]
+        assert all(isinstance(model["scores"][m], float) for m in TABLE_METRICS)
+        assert set(model["scores"]["per_organ"]) == set(ORGANS)
+        assert model["scores"]["num_samples"] == N
+    assert scores["paper_template_baseline"]["ce_f1"] == baseline_row()["ce_f1"]
+    assert "private 565-case cohort" in scores["paper_template_baseline"]["note"]
+    reader, template = (scores["models"][k]["scores"] for k in ("image_reader", "template_baseline"))
+    # Measured on this 3-case cohort: reader CE F1 0.5 (4 of 6 abnormal labels, no false one), template 0.074.
+    assert reader["ce_f1"] > 2 * template["ce_f1"]
+    assert reader["ce_precision"] > template["ce_precision"]
+
+    # the printed table: the paper's row labelled, both models, per-organ CE
+    assert "Template baseline, paper Table 1 (its private cohort)" in printed
+    assert f"{baseline_row()['ce_f1']:.4f}" in printed
+    assert f"{reader['ce_f1']:.4f}" in printed and f"{template['ce_f1']:.4f}" in printed
+    assert "per-organ CE" in printed and all(organ in printed for organ in ORGANS)
+
+    # the pictures
+    with Image.open(out / "contact_sheet.png") as sheet:
+        sheet.load()
+        assert sheet.mode == "RGB" and sheet.width >= 6 * 64 * 2 and sheet.height >= 3 * 87 * 2
+    with Image.open(out / "per_organ_ce.png") as chart:
+        chart.load()
+        assert chart.mode == "RGB" and chart.width >= 800 and chart.height >= len(ORGANS) * 25
+        # both models' bar colours are drawn
+        colours = {c for _, c in chart.getcolors(maxcolors=1 << 20)}
+        assert (150, 150, 150) in colours and (232, 116, 59) in colours
+
+    # the leaderboard store of `make space`: one record per model
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in (paths["store"] / "submissions").glob("*.json")]
+    assert sorted(r["model_name"] for r in records) == sorted(m["name"] for m in MODELS.values())
+    by_name = {r["model_name"]: r for r in records}
+    for key, model in MODELS.items():
+        record = by_name[model["name"]]
+        assert record["setting"] == model["setting"] and record["num_samples"] == N
+        assert record["scores"]["ce_f1"] == pytest.approx(scores["models"][key]["scores"]["ce_f1"])
+
+    # what to do next, and where things are
+    assert "make space" in printed and "lighteval accelerate" in printed and "--vision-model" in printed
+    for path in (out / "scores.json", out / "contact_sheet.png", out / "per_organ_ce.png", paths["store"]):
+        assert str(path) in printed
+    assert "demo finished in" in printed
+
+
+def test_a_second_run_reports_already_recorded(demo_run):
+    paths, [_, (code, printed)] = demo_run
+    assert code == 0
+    assert printed.count("already recorded") == len(MODELS)
+    assert len(list((paths["store"] / "submissions").glob("*.json"))) == len(MODELS)
+
+
+def test_bad_cohort_size_is_an_error(tmp_path, capsys):
+    assert main(["--n", "0", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "o")]) == 1
+    assert "--n must be >= 1, got 0" in capsys.readouterr().err

@@ -507,16 +507,20 @@ def print_next_steps(args: argparse.Namespace, out: Path, case_id: str) -> None:
         '          lighteval accelerate "model_name=Qwen/Qwen2.5-VL-7B-Instruct,dtype=bfloat16,batch_size=4" \\',
         '              "pet2rep|0" --custom-tasks tasks/pet2rep.py --vision-model --save-details \\',
         "              --output-dir results/lighteval",
+        "          # offline, a local model folder: python -m pet2rep.lighteval_glue accelerate (same arguments)",
         "          pet2rep submission results/lighteval --out results/submission   # then submit in the Space",
         "      Artifacts:",
-        f"          cohort (volumes, reports, truth)   {args.data}/",
-        f"          dataset (parquet + card)           {args.dataset}/  (load_dataset({name!r}, 'fused'))",
-        f"          predictions (JSONL per model)      {out / 'predictions'}/{{template_baseline,image_reader}}.jsonl",
-        f"          scores (all metrics, per organ)    {out / 'scores.json'}",
-        f"          contact sheet ({case_id})        {out / 'contact_sheet.png'}",
-        f"          per-organ CE bar chart             {out / 'per_organ_ce.png'}",
-        f"          leaderboard store                  {args.store}/submissions/",
     ]
+    artifacts = [
+        ("cohort (volumes, reports, truth)", f"{args.data}/"),
+        ("dataset (parquet + card)", f"{args.dataset}/  (load_dataset({name!r}, 'fused'))"),
+        ("predictions (JSONL per model)", f"{out / 'predictions'}/{{template_baseline,image_reader}}.jsonl"),
+        ("scores (all metrics, per organ)", str(out / "scores.json")),
+        (f"contact sheet ({case_id})", str(out / "contact_sheet.png")),
+        ("per-organ CE bar chart", str(out / "per_organ_ce.png")),
+        ("leaderboard store", f"{args.store}/submissions/"),
+    ]
+    lines += [f"          {what:<35}{where}" for what, where in artifacts]
     print("\n".join(lines))
 
 

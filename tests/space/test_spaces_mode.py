@@ -28,6 +28,11 @@ def spaces_env(monkeypatch):
 
     monkeypatch.setenv("SYSTEM", "spaces")
     monkeypatch.setenv("SPACE_ID", "pet2rep/leaderboard")
+    # On a Space, gradio's server also starts a hot-reload watcher that needs the `spaces` package the Space runtime
+    # provides (its thread dies with "`spaces` package is required"); the watcher is not what this test is about.
+    import gradio.http_server
+
+    monkeypatch.setattr(gradio.http_server, "get_space", lambda: None)
     for name, value in {
         "OAUTH_CLIENT_ID": "test-client",
         "OAUTH_CLIENT_SECRET": CLIENT_SECRET,

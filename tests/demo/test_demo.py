@@ -105,6 +105,9 @@ def test_demo_writes_every_artifact(demo_run):
 
     # what to do next, and where things are
     assert "make space" in printed and "lighteval accelerate" in printed and "--vision-model" in printed
+    # installed from the checkout, as the README does (a bare `pip install 'pet2rep[eval]'` asks the package index)
+    assert "pip install -e '.[eval]' torchvision" in printed and "pip install 'pet2rep" not in printed
+    assert "pet2rep-lighteval accelerate" in printed
     for path in (out / "scores.json", out / "contact_sheet.png", out / "per_organ_ce.png", paths["store"]):
         assert str(path) in printed
     assert "demo finished in" in printed

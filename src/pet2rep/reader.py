@@ -79,7 +79,6 @@ EXPECTED_SUV: dict[str, tuple[float, float]] = {p.name: p.suv for p in ANATOMY i
 """Part name -> population range of its physiological SUV (the reader's prior; never the case's own values)."""
 
 _IMAGE_NAME = re.compile(r"_(?P<kind>ct|pet|fused)_(?P<plane>\d+)\.png$|_(?P<mip>mip)\.png$")
-_SEX_ORGANS = {"breast": "F", "uterus_adnexa": "F", "prostate": "M"}
 _MIDLINE_MM = 10.0
 _NODE_ORGANS = ("cervical_lymph_node", "mediastinal_lymph_node", "abdominal_lymph_node")
 

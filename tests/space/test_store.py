@@ -205,3 +205,40 @@ def test_mirror_with_a_connection_refused(tmp_path, record_factory, caplog, monk
     assert "could not mirror 1 record(s) to org/results" in caplog.text
     assert "hf_not_a_real_token" not in caplog.text
     mirror.close()
+
+
+def test_restore_adds_the_mirrored_records_missing_locally(tmp_path, record_factory, caplog, monkeypatch):
+    """A Space restarted without persistent storage gets its records back from the results repo, once each."""
+    import huggingface_hub
+
+    remote = tmp_path / "snapshot"
+    (remote / "submissions").mkdir(parents=True)
+    for record in (record_factory("Lost", id="lost"), record_factory("Kept", id="kept")):
+        (remote / "submissions" / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+    (remote / "submissions" / "broken.json").write_text("{not json", encoding="utf-8")
+    calls = []
+
+    def fake_snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs["repo_type"], kwargs["allow_patterns"]))
+        return str(remote)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+
+    class Api(FakeApi):
+        def list_repo_files(self, repo_id, **kwargs):
+            return [f"submissions/{p.name}" for p in (remote / "submissions").iterdir()]
+
+    api = Api(fail=False)
+    mirror = HubMirror("org/results", "hf_x", api=api)
+    store = SubmissionStore(tmp_path / "local", mirror=mirror)
+    store.add(record_factory("Kept", id="kept"))
+    assert mirror.flush(timeout=10)
+    with caplog.at_level(logging.ERROR, logger="pet2rep_space.store"):
+        assert mirror.restore(store) == 1
+    assert calls == [("org/results", "dataset", ["submissions/*.json"])]
+    assert sorted(r["id"] for r in SubmissionStore(tmp_path / "local").records()) == ["kept", "lost"]
+    assert "skipping mirrored record broken.json" in caplog.text
+    assert mirror.restore(store) == 0  # idempotent
+    assert mirror.flush(timeout=10)
+    assert api.commits == []  # what came from the repo is not uploaded again
+    mirror.close()

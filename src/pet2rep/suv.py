@@ -24,6 +24,10 @@ MAX_WEIGHT_KG = 500.0
 MIN_DOSE_BQ = 1.0e5  # 0.1 MBq: smaller values are almost surely MBq or mCi written into a Bq field
 MAX_DOSE_BQ = 1.0e11
 MAX_UPTAKE_S = 24 * 3600.0
+# Bare times of day: an acquisition earlier on the clock than the injection is read as "after midnight" only when
+# that gives the shorter interval (under 12 h); otherwise the fields are swapped or mistyped (10:00 -> 09:00 is not a
+# 23 h uptake, whose decay correction would inflate SUV about 6000-fold).
+MAX_WRAPPED_UPTAKE_S = 12 * 3600.0
 
 _HMS = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$")
 _DICOM_TM = re.compile(r"^(\d{2})(\d{2})(\d{2})(\.\d+)?$")
@@ -80,7 +84,9 @@ def uptake_seconds(injection: Any, acquisition: Any, *, where: str = "") -> floa
     """Seconds from injection to acquisition start.
 
     Two full date-times are subtracted as they are (time zones must agree). When either side is a bare
-    time of day, the difference is taken on the clock and wraps over midnight (23:40 -> 00:45 is 65 min).
+    time of day, the difference is taken on the clock and wraps over midnight (23:40 -> 00:45 is 65 min) when the
+    wrapped interval is under 12 h; a clock time going further back (10:00 -> 09:00) is an acquisition before the
+    injection.
 
     Raises:
         MetadataError: unparsable times, mixed time-zone awareness, a negative or zero interval, or one
@@ -105,8 +111,14 @@ def uptake_seconds(injection: Any, acquisition: Any, *, where: str = "") -> floa
         inj_t = inj.timetz() if isinstance(inj, datetime) else inj
         acq_t = acq.timetz() if isinstance(acq, datetime) else acq
         dt = _clock_seconds(acq_t) - _clock_seconds(inj_t)
-        if dt < 0:  # the scan started after midnight
-            dt += 24 * 3600.0
+        if dt < -(24 * 3600.0 - MAX_WRAPPED_UPTAKE_S):
+            dt += 24 * 3600.0  # the scan started after midnight
+        elif dt < 0:
+            raise MetadataError(
+                f"{prefix}acquisition_time {acquisition!r} is {-dt / 3600:.1f} h before injection_time "
+                f"{injection!r}; expected a positive uptake time (a scan after midnight would mean "
+                f"{(dt + 24 * 3600.0) / 3600:.1f} h of uptake; give ISO 8601 date-times if that is right)"
+            )
         if dt == 0:
             raise MetadataError(
                 f"{prefix}injection_time {injection!r} equals acquisition_time {acquisition!r}; "

@@ -44,6 +44,21 @@ def test_midnight_wrap_on_clock_times():
     assert p.decayed_dose_bq == pytest.approx(3.7e8 * 0.6633548761332619)
 
 
+def test_clock_times_read_backwards_are_an_error_not_a_day_long_uptake():
+    # 10:00 -> 09:00 is an acquisition before the injection (swapped or mistyped fields), not a 23 h uptake past
+    # midnight: the SUV factor would be off by 2^(23 h / 110 min), about 6000x.
+    with pytest.raises(MetadataError, match=r"acquisition_time '09:00:00' is 1\.0 h before injection_time '10:00:00'"):
+        uptake_seconds("10:00:00", "09:00:00", where="case 'c9': meta.json")
+    with pytest.raises(MetadataError, match=r"case 'c9': meta\.json: acquisition_time"):
+        suv_parameters(
+            {**META, "injection_time": "10:00:00", "acquisition_time": "09:00:00"}, where="case 'c9': meta.json"
+        )
+    # The nearer reading wins: a wrap is taken when it gives the shorter interval (under 12 h).
+    assert uptake_seconds("18:30:00", "06:00:00") == 11.5 * 3600
+    with pytest.raises(MetadataError, match=r"is 11\.5 h before injection_time"):
+        uptake_seconds("18:00:00", "06:30:00")  # 11.5 h back, or 12.5 h over midnight
+
+
 def test_iso_datetimes_across_midnight_and_mixed_formats():
     assert uptake_seconds("2024-03-01T23:40:00", "2024-03-02T00:45:00") == 3900.0
     assert uptake_seconds("2024-03-01T09:00:00+01:00", "2024-03-01T10:00:30+01:00") == 3630.0

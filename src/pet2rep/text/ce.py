@@ -15,11 +15,12 @@ Extraction rules (issue 3), as implemented:
 2. Find terms (``pet2rep.text.lexicon``) by longest match: organs, unscored anatomy, lymph-node regions, lymph
    nodes, uptake nouns, state words, negation cues, modifiers, CT attribute words, comparison cues.
 3. A comparison reference is not a subject: an organ right after a comparison cue (``高于``, ``较``, ``than``,
-   ``compared with``) or right before a comparison noun (``本底``, ``血池``, ``background``) is dropped.
+   ``compared with``; also ``较正常肝组织``, ``较周围正常肺组织``) or right before a comparison noun (``本底``,
+   ``血池``, ``background``) is dropped, and the statement it sits in goes on through it (``摄取较肝脏增高``).
 4. A lymph-node mention takes its node group from the region and organ terms that directly precede it in the
-   clause (joined only by list words, sides, quantities, ``未见肿大`` ...; English also ``lymph nodes in the
-   neck``), and those terms are consumed: ``肝胃间隙淋巴结`` is an abdominal node, not liver or stomach. A node
-   mention without a location inherits the group of the previous node mention in the same or previous
+   clause (joined only by list words, sides, quantities, stations ``(4R、7区)``, ``未见肿大`` ...; English also
+   ``lymph nodes in the neck``), and those terms are consumed: ``肝胃间隙淋巴结`` is an abdominal node, not liver or
+   stomach. A node mention without a location inherits the group of the previous node mention in the same or previous
    sentence; else it is not scored.
 5. Statement words that follow one another closely in a clause form a cluster; the cluster is an uptake
    statement only if it holds an uptake noun (``摄取 代谢 放射性 浓聚 示踪剂 FDG SUV``, ``uptake``,
@@ -79,6 +80,7 @@ class _Element:
     term: _Term
     organs: frozenset = frozenset()
     consumed: bool = False
+    reference: bool = False  # a comparison reference (较肝脏, 高于肝脏本底): inside its statement, not a subject
 
 
 @dataclass
@@ -221,7 +223,7 @@ _GRAMMARS: dict[str, _Grammar] = {}
 # What may stand between a lymph-node region and 淋巴结: lists, sides, sub-regions, quantities, 未见肿大 ...
 _ZH_NODE_FILLER = (
     r"\s、,及和与或并以双两左右侧区部周围旁内外间隙上下前后深浅见可未无明显肿大增大稍略多发数枚个小一些部分少许散在的组站处域"
-    r"其余它他0-9ivxab"
+    r"其余它他0-9ivxabrl()"  # stations: 纵隔(4R、7区)淋巴结 -> "(0r、0区)" after NFKC and digit masking
 )
 
 
@@ -244,11 +246,11 @@ def _grammar(lang: str) -> _Grammar:
             table=table,
             regex=regex,
             region_gap=re.compile(rf"[{_ZH_NODE_FILLER}]*"),  # 颈部Ⅱ区 -> "ii" after NFKC
-            # an organ names a node location only with a positional suffix (胰头旁, 胃周围, 脾门) or directly
-            organ_gap=re.compile(rf"[\s左右双两侧]*(?:(?:周围|[周旁门区])[{_ZH_NODE_FILLER}]*)?"),
+            # an organ names a node location only with a positional suffix (胰头旁, 胃周围, 脾门, 胃小弯侧) or directly
+            organ_gap=re.compile(rf"[\s左右双两侧]*(?:(?:周围|[周旁门区侧])[{_ZH_NODE_FILLER}]*)?"),
             forward_gap=None,
             neg_gap=re.compile(r"[\s的、,或及和与/-]*(?:0+f-?)?"),
-            cmp_before_gap=re.compile(r"[\s的]*(?:正常|同侧|对侧)?[\s的]*"),
+            cmp_before_gap=re.compile(r"[\s的]*(?:周围|邻近)?[\s的]*(?:正常|同侧|对侧)?[\s的]*"),
             cmp_after_gap=re.compile(r"[\s的]*(?:实质|组织|生理性)?[\s的]*"),
             coord=re.compile(r"[或及和与、/]"),
             max_gap=4,
@@ -515,13 +517,15 @@ def _resolve_mentions(norm: str, clause: list[_Element], g: _Grammar) -> None:
             if el.term.kind not in ("organ", "unscored", "region"):
                 continue
             before = clause[i - 1] if i else None
+            if before is not None and before.term.kind == "normal" and i >= 2:  # 较正常肝组织: look past 正常
+                before = clause[i - 2]
             after = clause[i + 1] if i + 1 < len(clause) else None
             if (before is not None and before.term.cmp and g.cmp_before_gap.fullmatch(norm, before.end, el.start)) or (
                 after is not None
                 and after.term.kind == "cmp_after"
                 and g.cmp_after_gap.fullmatch(norm, el.end, after.start)
             ):
-                el.consumed = True
+                el.consumed = el.reference = True
     mentions = [el for el in clause if el.term.kind in _MENTION_KINDS and not el.consumed]
     last_groups = None
     for i, el in enumerate(mentions):
@@ -580,6 +584,8 @@ def _clause_events(norm: str, clause: list[_Element], g: _Grammar) -> list:
     for el in clause:
         kind = el.term.kind
         if kind in _MENTION_KINDS:
+            if el.reference:  # 摄取较肝脏增高: the reference neither ends the statement nor is its subject
+                continue
             close()
             if not (el.consumed and kind != "node"):
                 events.append(el)

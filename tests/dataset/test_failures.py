@@ -60,6 +60,18 @@ def test_allow_failures_exits_0_and_still_lists_the_case(corrupt_cohort, tmp_pat
     assert "FAILED synth_0001 [mip] VolumeError" in captured.out
 
 
+def test_rebuilding_into_the_data_folder_skips_the_earlier_build(cohort, tools, tmp_path, capsys):
+    root = tools.copy_cohort(cohort, tmp_path / "data", case_ids={"synth_0000", "synth_0001"})
+    args = ["build", str(root), "--out", str(root / "pet2rep"), "--configs", "fused", "--quiet", "--no-register"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 0  # data/pet2rep (the first build) is not a failed case folder
+    out = capsys.readouterr().out
+    assert "2 built, 0 left out" in out
+    assert f"skipped {root / 'pet2rep'}: a dataset folder written by pet2rep build, not a case folder" in out
+    assert "## Cases left out of this build\n\nnone\n" in (root / "pet2rep" / "README.md").read_text(encoding="utf-8")
+
+
 def test_every_failure_kind_is_reported(cohort, tools, tmp_path):
     root = tools.copy_cohort(cohort, tmp_path / "cases")
     (root / "synth_0000" / "report.txt").write_bytes(b"\xff\xfe not utf-8")  # unreadable report

@@ -254,3 +254,31 @@ def test_case_is_frozen_and_hashable(tmp_path):
         case.case_id = "d"
     assert len({case, case}) == 1
     assert np.isscalar(hash(case))
+
+
+def test_pet2rep_outputs_beside_the_cases_are_skipped_not_failed(imaging, tmp_path):
+    from pet2rep.cases import BUILD_MARKER
+
+    root = tmp_path / "data"
+    imaging.make_generic_case(root, "good")
+    build = root / "pet2rep"  # `pet2rep build data --out data/pet2rep`
+    (build / "fused").mkdir(parents=True)
+    (build / "README.md").write_text(f"---\nconfigs: []\n---\n\n{BUILD_MARKER}\n", encoding="utf-8")
+    (build / "fused" / "test-00000-of-00001.parquet").write_bytes(b"PAR1")
+    slices = root / "slices"  # `pet2rep render data --out data/slices`
+    slices.mkdir()
+    record = {"case_id": "good", "config": "fused", "slice_axis": "coronal", "images": ["good_fused_9.png"]}
+    (slices / "good.json").write_text(json.dumps(record), encoding="utf-8")
+    (slices / "good_fused_9.png").write_bytes(b"\x89PNG")
+    lookalike = root / "docs"  # a card and JSON files that pet2rep did not write: still a failure
+    lookalike.mkdir()
+    (lookalike / "README.md").write_text("# my notes\n", encoding="utf-8")
+    (lookalike / "a.json").write_text('{"case_id": "x"}', encoding="utf-8")
+    (lookalike / "a.png").write_bytes(b"\x89PNG")
+    scan = scan_cases(root)
+    assert [c.case_id for c in scan.cases] == ["good"]
+    assert [(name, type(e).__name__) for name, e in scan.failures] == [("docs", "LayoutError")]
+    assert scan.skipped == [
+        (build, "a dataset folder written by pet2rep build"),
+        (slices, "key slices written by pet2rep render"),
+    ]

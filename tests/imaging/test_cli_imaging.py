@@ -84,6 +84,18 @@ def test_render_folder_reports_every_failure_and_renders_the_rest(synth_cohort, 
     assert sorted(p.name for p in (tmp_path / "o").glob("*.json")) == ["synth_0002.json", "synth_0005.json"]
 
 
+def test_render_output_inside_the_data_folder_is_not_a_case_next_time(synth_cohort, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(synth_cohort / "synth_0002", data / "synth_0002")
+    args = ["render", str(data), "--config", "fused", "--out", str(data / "slices"), "--no-progress"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 0  # data/slices is pet2rep's own output, not a failed case folder
+    captured = capsys.readouterr()
+    assert "rendered 1 of 1 case(s) (fused)" in captured.out and captured.err == ""
+    assert f"skipped {data / 'slices'}: key slices written by pet2rep render, not a case folder" in captured.out
+
+
 def test_render_bad_option_and_path(synth_cohort, tmp_path, capsys):
     case = str(synth_cohort / "synth_0000")
     assert main(["render", case, "--config", "fused", "--out", str(tmp_path), "--alpha", "2"]) == 1

@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             failures.append((case.case_id, f"{type(e).__name__}: {e}"))
     total = len(scan.cases) + len(scan.failures)
     print(f"rendered {done} of {total} case(s) ({args.config}) into {out}")
+    for folder, what in scan.skipped:
+        print(f"skipped {folder}: {what}, not a case folder")
     if failures:
         print(f"{len(failures)} case(s) FAILED:", file=sys.stderr)
         for name, reason in failures:

@@ -99,7 +99,11 @@ def test_render_output_inside_the_data_folder_is_not_a_case_next_time(synth_coho
 def test_render_bad_option_and_path(synth_cohort, tmp_path, capsys):
     case = str(synth_cohort / "synth_0000")
     assert main(["render", case, "--config", "fused", "--out", str(tmp_path), "--alpha", "2"]) == 1
-    assert "pet2rep render: error: RenderOptions.fusion_alpha" in capsys.readouterr().err
+    assert "pet2rep render: error: --alpha: expected a number in [0, 1], got 2.0\n" in capsys.readouterr().err
+    assert main(["render", case, "--config", "fused", "--out", str(tmp_path), "--slice-spacing", "0"]) == 1
+    assert "pet2rep render: error: --slice-spacing: expected an integer >= 1, got 0\n" in capsys.readouterr().err
+    assert main(["render", case, "--config", "fused", "--out", str(tmp_path), "--suv-window", "5", "0"]) == 1
+    assert "error: --suv-window: expected (low, high) with low < high, got (5.0, 0.0)\n" in capsys.readouterr().err
     assert main(["render", str(tmp_path / "nope"), "--config", "fused", "--out", str(tmp_path)]) == 1
     assert "pet2rep render: error: data path not found" in capsys.readouterr().err
 

@@ -64,21 +64,38 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
+# RenderOptions field -> the option that sets it (errors name what the user typed).
+_OPTION_OF_FIELD = {
+    "num_slices": "num_slices",
+    "slice_spacing_vox": "slice_spacing",
+    "ct_window": "ct_window",
+    "ct_mode": "ct_mode",
+    "zscore_range": "zscore_range",
+    "suv_window": "suv_window",
+    "aspect": "aspect",
+    "fusion_alpha": "alpha",
+    "mip_colormap": "mip_colormap",
+}
+
+
 def options_from_args(args: argparse.Namespace):
-    """The :class:`~pet2rep.render.RenderOptions` an argument namespace asks for."""
+    """The :class:`~pet2rep.render.RenderOptions` an argument namespace asks for.
+
+    Raises:
+        InputError: a bad value, named by its command-line option (``--alpha: expected ...``).
+    """
+    from pet2rep.errors import InputError
     from pet2rep.render import RenderOptions
 
-    return RenderOptions(
-        num_slices=args.num_slices,
-        slice_spacing_vox=args.slice_spacing,
-        ct_window=tuple(args.ct_window),
-        ct_mode=args.ct_mode,
-        zscore_range=tuple(args.zscore_range),
-        suv_window=tuple(args.suv_window),
-        aspect=args.aspect,
-        fusion_alpha=args.alpha,
-        mip_colormap=args.mip_colormap,
-    )
+    values = {field: getattr(args, option) for field, option in _OPTION_OF_FIELD.items()}
+    try:
+        return RenderOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    except InputError as e:
+        field = str(e).partition(":")[0].removeprefix("RenderOptions.")
+        if field not in _OPTION_OF_FIELD:
+            raise
+        flag = "--" + _OPTION_OF_FIELD[field].replace("_", "-")
+        raise InputError(f"{flag}: expected{str(e).partition(': expected')[2]}") from e
 
 
 def run(args: argparse.Namespace) -> int:

@@ -100,3 +100,14 @@ def test_detect_lang_equals_its_definition(seed):
         cjk = sum(is_cjk(ch) for ch in text)
         expected = "zh" if letters and cjk > 0.1 * letters else "en"
         assert detect_lang(text) == expected, repr(text)
+
+
+def test_loading_jieba_prints_nothing():
+    """jieba announces its dictionary on stderr at debug level; pet2rep's commands keep that out of their output."""
+    import subprocess
+    import sys
+
+    code = "from pet2rep.text import tokenize; print(tokenize('肝脏FDG摄取增高', 'zh'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "['肝脏', 'FDG', '摄取', '增高']"
+    assert done.stderr == ""

@@ -88,9 +88,17 @@ def _check_text(text: object) -> None:
 def _load_jieba():
     global _jieba
     if _jieba is None:
+        import logging
+
         import jieba
 
-        jieba.initialize()
+        # jieba logs its dictionary loading at debug level straight to stderr; keep warnings and errors only.
+        level = jieba.default_logger.level
+        jieba.default_logger.setLevel(max(level, logging.INFO))
+        try:
+            jieba.initialize()
+        finally:
+            jieba.default_logger.setLevel(level)
         _jieba = jieba
     return _jieba
 

@@ -84,3 +84,15 @@ def test_missing_files_and_bad_lang(files, tmp_path, capsys):
         main(["score", "--predictions", str(p), "--references", str(r), "--lang", "fr"])
     assert info.value.code == 2
     assert "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_empty_files_are_named(files, tmp_path, capsys):
+    p, r, _, _ = files
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert main(["score", "--predictions", str(empty), "--references", str(r)]) == 1
+    err = capsys.readouterr().err
+    assert "empty.jsonl: no reports" in err and "case_id" in err, err
+    assert main(["score", "--predictions", str(p), "--references", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert "empty.jsonl: no reports" in err, err

@@ -44,11 +44,15 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from pet2rep.errors import InputError
     from pet2rep.metrics import score
     from pet2rep.reports import align, load_references, read_reports_jsonl
 
     predictions = read_reports_jsonl(args.predictions)
     references = load_references(args.references, lang="en" if args.lang == "en" else "zh")
+    for path, reports in ((args.predictions, predictions), (args.references, references)):
+        if not reports:
+            raise InputError(f'{path}: no reports in the file; expected one {{"case_id", "report"}} object per line')
     case_ids, preds, refs = align(predictions, references)
     result = score(preds, refs, args.lang, bootstrap=args.bootstrap, seed=args.seed)
     print(format_table(result))

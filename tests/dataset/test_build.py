@@ -156,3 +156,21 @@ def test_unknown_config_and_bad_num_proc_are_refused(cohort, tmp_path):
         hub.build_dataset(cohort, tmp_path / "x", ["fused", "axial"], progress=False)
     with pytest.raises(InputError, match="num_proc must be a positive integer, got 0"):
         hub.build_dataset(cohort, tmp_path / "x", ["fused"], num_proc=0, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--configs", " , "], "--configs: expected a comma-separated list among fused, separate, mip, volumes"),
+        (["--configs", "fused,axial"], "unknown dataset config(s) ['axial']; expected some of"),
+        (["--num-proc", "0"], "--num-proc must be >= 1, got 0"),
+        (["--max-shard-size", "0"], "--max-shard-size: size must be at least 1 byte, got '0'"),
+        (["--max-shard-size", "big"], "--max-shard-size: size must be a number with an optional unit"),
+    ],
+)
+def test_cli_bad_options_name_the_option_and_write_nothing(cohort, tmp_path, capsys, option, message):
+    from pet2rep.cli import main
+
+    assert main(["build", str(cohort), "--out", str(tmp_path / "x"), "--quiet", *option]) == 1
+    assert capsys.readouterr().err.startswith(f"pet2rep build: error: {message}")
+    assert not (tmp_path / "x").exists()

@@ -55,15 +55,21 @@ def run(args: argparse.Namespace) -> int:
     from pet2rep.render import RenderOptions
 
     configs = tuple(c.strip() for c in args.configs.split(",") if c.strip())
-    if isinstance(args.num_proc, int) and args.num_proc < 1:
+    if not configs:
+        raise InputError(f"--configs: expected a comma-separated list among {', '.join(hub.CONFIGS)}, got nothing")
+    if args.num_proc < 1:
         raise InputError(f"--num-proc must be >= 1, got {args.num_proc}")
+    try:
+        max_shard_bytes = hub.parse_size(args.max_shard_size)
+    except InputError as e:
+        raise InputError(f"--max-shard-size: {e}") from e
     summary = hub.build_dataset(
         args.data_dir,
         args.out,
         configs,
         num_proc=args.num_proc,
         options=RenderOptions(ct_mode=args.ct_mode, aspect=args.aspect),
-        max_shard_bytes=hub.parse_size(args.max_shard_size),
+        max_shard_bytes=max_shard_bytes,
         register=not args.no_register,
         license=args.license,
         progress=not args.quiet,

@@ -67,7 +67,9 @@ def test_scores_are_pet2rep_metrics_and_aggregate_only(tmp_path, references_dir,
     assert not any(report in text for report in references.values())
     message = status_message(record)
     assert message.startswith("Accepted: 'My model' (fused, 12 cases). Overall ")
-    assert f"CE · F1 {expected['ce_f1']:.4f}" in message
+    assert f"BLEU-4 {expected['bleu_4']:.4f}, METEOR {expected['meteor']:.4f}" in message
+    assert f"CE precision {expected['ce_precision']:.4f}, CE recall" in message
+    assert f"CE F1 {expected['ce_f1']:.4f}." in message
 
 
 def test_perfect_and_empty_predictions(tmp_path, references_dir, references, upload):

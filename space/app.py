@@ -29,13 +29,21 @@ THEME = gr.themes.Soft(
     font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Noto Sans CJK SC", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
+# The table in the page's sans-serif font (gradio sets it in monospace), numbers in aligned figures, cells a little
+# narrower than gradio's: the columns of lb.COLUMN_WIDTHS fit a 1400-pixel window.
 CSS = """
+#leaderboard-table .header-table, #leaderboard-table .virtual-row { font-family: var(--font); }
 #leaderboard-table { font-variant-numeric: tabular-nums; }
+#leaderboard-table .cell-wrap { padding-left: 6px; padding-right: 6px; }
 """
 EMPTY_ORGAN = dict.fromkeys(lb.ORGAN_METRICS, float("nan"))
 SETTING_CHOICES = [*SETTINGS, "template"]
 CATEGORY_CHOICES = ["baseline", "general", "medical", "closed", lb.SUBMISSION_CATEGORY]
 SOURCE_CHOICES = [lb.SOURCE_PAPER, lb.SOURCE_SUBMISSION]
+ORGAN_ORDER = [lb.organ_label(organ) for organ in ORGANS]  # head to toe
+ORGAN_HEADER = """### Per-organ clinical efficacy of a submission
+Each organ's CE pooled over its three states (increased / decreased / absent). An organ without any abnormal label in
+the references and none predicted scores 0: there was nothing to find."""
 
 
 def _table(frame):
@@ -48,7 +56,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
     config = service.config
 
     def filtered(query, settings, categories, sources):
-        return lb.filter_leaderboard(service.leaderboard(), query, settings, categories, sources)
+        return _table(lb.filter_leaderboard(service.leaderboard(), query, settings, categories, sources))
 
     def refresh(query, settings, categories, sources, chosen):
         records = service.records()
@@ -60,12 +68,15 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         )
         return _table(frame), gr.Dropdown(choices=choices, value=chosen)
 
-    def organ_chart(record_id, metric):
+    def organ_values(record_id, metric):
         record = service.store.get(record_id) if record_id else None
         if record is None:
             # Every organ on the axis, no bars: the chart sizes its axis from the first value it gets.
-            return lb.organ_frame({"per_organ": dict.fromkeys(ORGANS, EMPTY_ORGAN)}, metric)
+            record = {"per_organ": dict.fromkeys(ORGANS, EMPTY_ORGAN)}
         return lb.organ_frame(record, metric)
+
+    def organ_chart(record_id, metric):
+        return gr.BarPlot(organ_values(record_id, metric), y_title=f"CE {metric}")
 
     def submit_as(username, model_name, model_url, setting, predictions_file):
         try:
@@ -97,35 +108,39 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
             with gr.Tab("Leaderboard", id="leaderboard", elem_id="tab-leaderboard"):
                 with gr.Row():
                     query = gr.Textbox(label="Search model", placeholder="e.g. Qwen", scale=2)
-                    settings = gr.CheckboxGroup(SETTING_CHOICES, value=SETTING_CHOICES, label="Input setting")
-                    categories = gr.CheckboxGroup(CATEGORY_CHOICES, value=CATEGORY_CHOICES, label="Category")
-                    sources = gr.CheckboxGroup(SOURCE_CHOICES, value=SOURCE_CHOICES, label="Source")
+                    settings = gr.CheckboxGroup(SETTING_CHOICES, value=SETTING_CHOICES, label="Input setting", scale=2)
+                    categories = gr.CheckboxGroup(CATEGORY_CHOICES, value=CATEGORY_CHOICES, label="Category", scale=3)
+                    sources = gr.CheckboxGroup(SOURCE_CHOICES, value=SOURCE_CHOICES, label="Source", scale=2)
                 table = gr.Dataframe(
                     _table(initial_frame),
                     datatype=lb.datatypes(initial_frame),
                     column_widths=lb.column_widths(initial_frame),
                     interactive=False,
                     pinned_columns=1,
-                    show_search="search",
                     max_height=640,
                     wrap=True,
                     elem_id="leaderboard-table",
-                    label="Leaderboard (click a header to sort; NLG = text overlap, CE = clinical efficacy)",
+                    label=(
+                        "Best overall first; sort by any column from its header's ⋮ menu. "
+                        "NLG: text overlap; CE: clinical efficacy (P precision, R recall)"
+                    ),
                 )
-                gr.Markdown("### Per-organ clinical efficacy of a submission")
+                gr.Markdown(ORGAN_HEADER)
                 with gr.Row():
                     chosen = gr.Dropdown(
                         label="Submission", choices=choices, value=newest_id, scale=3, elem_id="organ-submission"
                     )
                     metric = gr.Radio(list(lb.ORGAN_METRICS), value="f1", label="CE score", scale=1)
                 chart = gr.BarPlot(
-                    organ_chart(newest_id, "f1"),
-                    x="value",
-                    y="organ",
-                    x_lim=[0, 1],
-                    sort=[lb.organ_label(organ) for organ in ORGANS],
-                    height=560,
-                    title="CE per organ (pooled over increased / decreased / absent)",
+                    organ_values(newest_id, "f1"),
+                    x="organ",
+                    y="value",
+                    y_lim=[0, 1],
+                    sort=ORGAN_ORDER,
+                    x_title="organ (head to toe)",
+                    y_title="CE f1",
+                    x_label_angle=-40,
+                    height=420,
                     elem_id="organ-chart",
                 )
             with gr.Tab("Submit", id="submit", elem_id="tab-submit"):
@@ -150,7 +165,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         filters = [query, settings, categories, sources]
         private = {"api_visibility": "private", "queue": False}
         for control in filters:
-            control.change(lambda *f: _table(filtered(*f)), filters, table, **private)
+            control.change(filtered, filters, table, **private)
         button.click(
             submit,
             [model_name, model_url, setting, predictions_file],

@@ -26,8 +26,8 @@ METRIC_COLUMNS = {
     "bleu_4": "NLG · BLEU-4",
     "meteor": "NLG · METEOR",
     "rouge_l": "NLG · ROUGE-L",
-    "ce_precision": "CE · Precision",
-    "ce_recall": "CE · Recall",
+    "ce_precision": "CE · P",
+    "ce_recall": "CE · R",
     "ce_f1": "CE · F1",
 }
 COLUMNS = (
@@ -40,8 +40,13 @@ COLUMNS = (
     COL_LINK,
     COL_DATE,
 )
-#: Column widths in the app, in pixels.
-COLUMN_WIDTHS = {COL_MODEL: 190, COL_SETTING: 90, COL_CATEGORY: 95, COL_SOURCE: 165, COL_LINK: 70, COL_DATE: 100}
+#: The metric column groups, named by their columns' prefix.
+COLUMN_GROUPS = {group: tuple(c for c in METRIC_COLUMNS.values() if c.startswith(group)) for group in ("NLG", "CE")}
+#: Column widths in the app, in pixels: in the app's sans-serif font and cell padding, the table fits a 1400-pixel
+#: window and no value or header word is broken.
+COLUMN_WIDTHS = {COL_MODEL: 184, COL_SETTING: 84, COL_CATEGORY: 92, COL_SOURCE: 150, COL_OVERALL: 72}
+COLUMN_WIDTHS |= {**dict.fromkeys(COLUMN_GROUPS["NLG"], 84), **dict.fromkeys(COLUMN_GROUPS["CE"], 68)}
+COLUMN_WIDTHS |= {COL_LINK: 60, COL_DATE: 100}
 DATATYPES = {COL_OVERALL: "number", **dict.fromkeys(METRIC_COLUMNS.values(), "number"), COL_LINK: "markdown"}
 
 SOURCE_PAPER = "paper (published)"
@@ -148,8 +153,8 @@ def datatypes(frame: pd.DataFrame) -> list[str]:
 
 
 def column_widths(frame: pd.DataFrame) -> list[str]:
-    """The ``gr.Dataframe`` width of each column (numbers 88 px)."""
-    return [f"{COLUMN_WIDTHS.get(column, 88)}px" for column in frame.columns]
+    """The ``gr.Dataframe`` width of each column."""
+    return [f"{COLUMN_WIDTHS[column]}px" for column in frame.columns]
 
 
 def submission_choices(records: Iterable[dict]) -> list[tuple[str, str]]:

@@ -4,8 +4,11 @@ logs no console error. Screenshots of the leaderboard and submit tabs are writte
 from __future__ import annotations
 
 import pytest
+from pet2rep_space import leaderboard as lb
 from pet2rep_space.config import load_config
 from pet2rep_space.service import LeaderboardService
+
+from pet2rep.text.ce import ORGANS
 
 pytestmark = pytest.mark.slow
 
@@ -22,6 +25,30 @@ def _fill(selector: str, value: str) -> str:
         f" if (!el) return false; el.value = {json.dumps(value)};"
         " el.dispatchEvent(new Event('input', {bubbles: true})); return true; })()"
     )
+
+
+# Words of the table (outside the Model column, where a long name may wrap anywhere) drawn over more than one line;
+# and the table's parts that scroll sideways.
+LAYOUT_PROBLEMS = """(() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('#leaderboard-table th, #leaderboard-table .body-cell')) {
+    if (cell.getAttribute('aria-colindex') === '1') continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  const scrolling = [...document.querySelectorAll('#leaderboard-table *')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+    .map(e => `${e.className}: ${e.scrollWidth} > ${e.clientWidth} px`);
+  return {broken, scrolling};
+})()"""
+ORGAN_AXIS = "[...document.querySelectorAll('#organ-chart svg .role-axis-label text')].map(t => t.textContent)"
 
 
 def _click_tab(label: str) -> str:
@@ -45,7 +72,12 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     config = load_config({"PET2REP_DATA_DIR": str(tmp_path / "data"), "PET2REP_REFERENCES": str(references_dir)})
     service = LeaderboardService.from_config(config)
     service.store.add(record_factory(XSS_NAME, "mip", id="xss", submitted_at="2026-02-01T00:00:00+00:00"))
-    service.store.add(record_factory("Friendly-VLM", "fused", id="ok", submitted_at="2026-02-02T00:00:00+00:00"))
+    every_organ = {o: {"precision": 1.0, "recall": i / 23, "f1": i / 23} for i, o in enumerate(ORGANS)}
+    service.store.add(
+        record_factory(
+            "Friendly-VLM", "fused", id="ok", submitted_at="2026-02-02T00:00:00+00:00", per_organ=every_organ
+        )
+    )
     url = launch_space(service)
     page = browser_page
     shots = tmp_path / "screenshots"
@@ -66,6 +98,11 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
         " return cell && getComputedStyle(cell).backgroundColor; })()"
     )
     assert background == BASELINE_BACKGROUND
+    # Pleasant to read at 1400 px: every column in view, no value or header word broken over two lines.
+    assert page.evaluate(LAYOUT_PROBLEMS) == {"broken": [], "scrolling": []}
+    # The per-organ chart lists the organs head to toe, as reports do.
+    organs = [lb.organ_label(o) for o in ORGANS]
+    assert [label for label in page.evaluate(ORGAN_AXIS) if label in organs] == organs
     leaderboard_png = page.screenshot(shots / "leaderboard.png")
     page.evaluate("document.querySelector('#organ-chart').scrollIntoView()")
     chart_png = page.screenshot(shots / "organ_chart.png")

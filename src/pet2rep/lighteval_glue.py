@@ -11,9 +11,10 @@
   preflight check of the model and dataset.
 
 lighteval 0.13.0 quirks handled here (see docs/lighteval.md): importing its task registry downloads
-``tinyBenchmarks.pkl`` (fails offline); the VLM backend returns ``ModelResponse.text`` as a ``str`` (other backends
-a list), and the pipeline's reasoning-tag pass then iterates that string character by character; docs are
-shuffled and renumbered, so the case id travels in ``Doc.specific``.
+``tinyBenchmarks.pkl`` (fails offline) and calls ``nltk.download("punkt")`` (fails or hangs offline); the VLM
+backend returns ``ModelResponse.text`` as a ``str`` (other backends a list), and the pipeline's reasoning-tag pass
+then iterates that string character by character; docs are shuffled and renumbered, so the case id travels in
+``Doc.specific``.
 """
 
 from __future__ import annotations
@@ -491,6 +492,27 @@ def skip_tiny_benchmarks_download() -> None:
     requests.get = get
 
 
+def skip_nltk_downloads_offline() -> None:
+    """With ``HF_HUB_OFFLINE`` set, make ``nltk.download`` a no-op that returns False (nothing is downloaded).
+
+    Importing lighteval's task registry calls ``nltk.download("punkt")`` and ``("punkt_tab")`` (its ifeval tasks).
+    Offline that prints ``[nltk_data] Error loading punkt`` at best and, where the network drops packets instead of
+    refusing them, waits on connections with no timeout. The pet2rep tasks use no nltk data.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").upper() not in ("1", "ON", "YES", "TRUE"):
+        return
+    import nltk
+
+    if getattr(nltk.download, "_pet2rep_patched", False):
+        return
+
+    def download(*args, **kwargs) -> bool:
+        return False
+
+    download._pet2rep_patched = True
+    nltk.download = download
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m pet2rep.lighteval_glue ARGS`` = ``lighteval ARGS``, offline-safe and with a preflight check."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -500,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pet2rep: error: {problem}", file=sys.stderr)
         return 2
     skip_tiny_benchmarks_download()
+    skip_nltk_downloads_offline()
     from lighteval.__main__ import app
 
     sys.argv = ["lighteval", *args]

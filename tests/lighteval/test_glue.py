@@ -286,6 +286,24 @@ def test_tiny_benchmarks_download_is_answered_locally(monkeypatch):
     assert sys.modules["requests"].get is patched
 
 
+def test_nltk_downloads_are_skipped_offline(monkeypatch, capsys):
+    """lighteval's registry import calls nltk.download("punkt") (ifeval); offline that can only fail or hang."""
+    nltk = pytest.importorskip("nltk")
+    original = nltk.download
+    monkeypatch.setattr(nltk, "download", original)  # restored after the test
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    glue.skip_nltk_downloads_offline()
+    assert nltk.download is original  # online: untouched
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    glue.skip_nltk_downloads_offline()
+    patched = nltk.download
+    assert patched is not original
+    glue.skip_nltk_downloads_offline()
+    assert nltk.download is patched  # idempotent
+    assert nltk.download("punkt") is False and nltk.download("punkt_tab", quiet=True) is False
+    assert capsys.readouterr().err == ""
+
+
 def test_preflight_looks_for_the_default_dataset_next_to_the_task_file(
     tiny_vlm, tmp_path, monkeypatch, dataset_factory
 ):

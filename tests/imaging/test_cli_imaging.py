@@ -12,7 +12,10 @@ from pet2rep.synth import load_truth
 
 def test_synth_cli(tmp_path, capsys):
     assert main(["synth", str(tmp_path / "c"), "--n", "2", "--seed", "3", "--no-progress"]) == 0
-    assert "wrote 2 synthetic case(s) (small, seed 3)" in capsys.readouterr().out
+    assert "wrote 2 synthetic case(s) (small, seed 3)" in (out := capsys.readouterr().out)
+    truth = load_truth(tmp_path / "c" / "synth_0000")
+    pet, ct = truth["pet_grid"], truth["ct_grid"]
+    assert f"PET {'x'.join(map(str, pet['shape']))} at 12x5x12 mm, CT {'x'.join(map(str, ct['shape']))} at " in out
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["synth_0000", "synth_0001"]
     assert load_truth(tmp_path / "c" / "synth_0001")["seed"] == 3
 

@@ -20,12 +20,20 @@ Each case is one whole-body FDG PET/CT study. A model sees coronal key slices in
 settings** and writes the findings report:
 
 - `separate`: for each of 3 coronal locations a grayscale CT slice and a pseudo-coloured PET slice (6 images);
-- `fused`: the 3 fused PET/CT slices;
-- `mip`: the whole-body PET maximum intensity projection (this project's addition; not in the paper).
+- `fused`: the 3 fused PET/CT slices (3 images);
+- `mip`: the coronal whole-body PET maximum intensity projection, then the 3 fused slices (4 images; this project's
+  addition, not in the paper).
 
 The paper's results ([arXiv 2508.04062]({PAPER_URL})) were measured on its private 565-case cohort. This
 Space's own references are a different, private set: compare submissions with each other directly and with
 the paper's rows only as an indication.
+
+## Reading the table
+One row per model and input setting, best **Overall (%)** first. *Category*: the paper's grouping (general,
+medical or closed models; the template baseline) or *community* for submissions. *Source*: *paper (published)*
+rows are copied from the paper; *submission* rows were scored here. *Date*: the model's release month for the
+paper's rows, the day of submission for the others. **NLG ·** columns measure text overlap with the reference
+report, **CE ·** columns clinical efficacy (P precision, R recall, F1).
 
 ## Metrics (exact definitions)
 **Tokens.** Chinese text is cut with `jieba.lcut` (default dictionary); English text into lower-cased

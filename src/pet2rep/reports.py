@@ -5,7 +5,9 @@ The predictions format of every pet2rep tool is JSONL, one ``{"case_id": str, "r
 
 - generic layout: ``<folder>/<case_id>/report.txt`` (``report_en.txt`` for English); a single case folder holding
   ``report.txt`` also works;
-- nnU-Net style (AutoPET-RG-Lym): ``<folder>/reports/<case_id>.json`` with the findings under ``检查所见``.
+- nnU-Net style (AutoPET-RG-Lym): ``<folder>/reports/<case_id>.json`` with the findings under ``检查所见``;
+- a dataset folder written by ``pet2rep build``: the ``report`` (``report_en``) column of its ``test`` split
+  (``<folder>/<config>/test-*.parquet``; every config holds the same reports, ``fused`` is read).
 
 Errors are :class:`~pet2rep.errors.InputError` (a ``ValueError``) naming the file, the line and the case id;
 a missing path is :class:`~pet2rep.errors.MissingFileError`.
@@ -22,6 +24,9 @@ from pet2rep.errors import InputError, LayoutError, MissingFileError
 
 NNUNET_FINDINGS_KEY = "检查所见"
 REPORT_FILES = {"zh": "report.txt", "en": "report_en.txt"}
+REPORT_COLUMNS = {"zh": "report", "en": "report_en"}
+# Configs of a `pet2rep build` folder in the order they are read from (volumes is the largest).
+_BUILD_CONFIG_ORDER = ("fused", "separate", "mip")
 _SHOW = 5
 
 
@@ -112,12 +117,12 @@ def write_reports_jsonl(path: str | os.PathLike, mapping: Mapping[str, str]) -> 
 
 
 def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, str]:
-    """Reference reports from a JSONL file or a folder (generic ``<id>/report.txt`` or nnU-Net ``reports/<id>.json``).
+    """Reference reports from a JSONL file or a folder (``<id>/report.txt``, nnU-Net, or a ``pet2rep build`` folder).
 
     Args:
         path: the JSONL file or the folder.
-        lang: ``"zh"`` reads ``report.txt`` (and the nnU-Net json); ``"en"`` reads ``report_en.txt``. Not used for
-            JSONL files.
+        lang: ``"zh"`` reads ``report.txt`` (the nnU-Net json, the ``report`` column); ``"en"`` reads
+            ``report_en.txt`` (the ``report_en`` column; cases without one are left out). Not used for JSONL files.
 
     Returns:
         ``{case_id: report}`` sorted by case id for folders, in file order for JSONL.
@@ -125,7 +130,8 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
     Raises:
         MissingFileError: the path does not exist.
         LayoutError: a folder with no report in a supported layout.
-        InputError: an unreadable report (not UTF-8, bad json), or ``lang`` not zh/en.
+        InputError: an unreadable report (not UTF-8, bad json, bad parquet, a duplicate case id), or ``lang`` not
+            zh/en.
     """
     if lang not in REPORT_FILES:
         raise InputError(f"lang must be 'zh' or 'en' to pick the report file; got {lang!r}")
@@ -148,11 +154,43 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
             if report.is_file():
                 out[case_dir.name] = _read_text(report)
     if not out:
+        configs = sorted(
+            (p for p in path.iterdir() if p.is_dir() and any(p.glob("test-*.parquet"))),
+            key=lambda p: (_BUILD_CONFIG_ORDER.index(p.name) if p.name in _BUILD_CONFIG_ORDER else 9, p.name),
+        )
+        if configs:
+            return _read_build_reports(sorted(configs[0].glob("test-*.parquet")), REPORT_COLUMNS[lang])
+    if not out:
         raise LayoutError(
             f"{path}: no reference reports found; expected a JSONL file, case folders holding {report_name} "
-            f"(<case_id>/{report_name}) or an nnU-Net-style reports/<case_id>.json"
+            f"(<case_id>/{report_name}), an nnU-Net-style reports/<case_id>.json or a `pet2rep build` folder"
         )
     return out
+
+
+def _read_build_reports(files: list[Path], column: str) -> dict[str, str]:
+    """``{case_id: report}`` (sorted by case id) from the parquet shards of one config of a ``pet2rep build``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out: dict[str, str] = {}
+    seen: set = set()
+    for file in files:
+        try:
+            names = pq.read_schema(file).names
+            if "case_id" not in names or column not in names:
+                missing = column if "case_id" in names else "case_id"
+                raise InputError(f"{file}: no {missing!r} column; it has {', '.join(names)}")
+            table = pq.read_table(file, columns=["case_id", column])
+        except (OSError, pa.ArrowInvalid) as e:
+            raise InputError(f"{file}: unreadable parquet ({e})") from e
+        for case_id, report in zip(table.column("case_id").to_pylist(), table.column(column).to_pylist(), strict=True):
+            if case_id in seen:
+                raise InputError(f"{file}: duplicate case_id {case_id!r}")
+            seen.add(case_id)
+            if isinstance(case_id, str) and isinstance(report, str) and report.strip():
+                out[case_id] = report
+    return dict(sorted(out.items()))
 
 
 def _read_text(path: Path) -> str:

@@ -110,6 +110,39 @@ def test_references_from_jsonl_and_empty_folder(tmp_path):
         load_references(tmp_path / "empty")
 
 
+def _write_build_config(root, config, rows, columns=("case_id", "report", "report_en")):
+    """A config of a `pet2rep build` folder: <root>/<config>/test-00000-of-00001.parquet (images left out)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (root / config).mkdir(parents=True, exist_ok=True)
+    table = pa.table({c: [row[i] for row in rows] for i, c in enumerate(columns)})
+    pq.write_table(table, root / config / "test-00000-of-00001.parquet")
+
+
+def test_references_from_a_built_dataset_folder(tmp_path):
+    rows = [("c2", "肝脏FDG摄取增高。", "Increased uptake."), ("c1", "正常。", None)]
+    _write_build_config(tmp_path, "separate", rows)
+    _write_build_config(tmp_path, "fused", rows)
+    (tmp_path / "README.md").write_text("---\nconfigs: []\n---\n", encoding="utf-8")
+    assert load_references(tmp_path) == {"c1": "正常。", "c2": "肝脏FDG摄取增高。"}
+    assert list(load_references(tmp_path)) == ["c1", "c2"]
+    assert load_references(tmp_path, lang="en") == {"c2": "Increased uptake."}  # rows without one are left out
+
+
+def test_built_dataset_folder_errors_name_the_file(tmp_path):
+    _write_build_config(tmp_path / "a", "fused", [("c1", "x")], columns=("case_id", "findings"))
+    with pytest.raises(InputError, match=r"fused.test-00000-of-00001\.parquet: no 'report' column; it has case_id"):
+        load_references(tmp_path / "a")
+    _write_build_config(tmp_path / "b", "fused", [("c1", "x", None), ("c1", "y", None)])
+    with pytest.raises(InputError, match="duplicate case_id 'c1'"):
+        load_references(tmp_path / "b")
+    (tmp_path / "c" / "fused").mkdir(parents=True)
+    (tmp_path / "c" / "fused" / "test-00000-of-00001.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="unreadable parquet"):
+        load_references(tmp_path / "c")
+
+
 def test_align_in_reference_order():
     ids, preds, refs = align({"b": "pb", "a": "pa"}, {"a": "ra", "b": "rb"})
     assert (ids, preds, refs) == (["a", "b"], ["pa", "pb"], ["ra", "rb"])

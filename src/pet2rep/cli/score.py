@@ -23,11 +23,12 @@ def register(subparsers) -> None:
         help="score generated reports (BLEU, METEOR, ROUGE-L, clinical efficacy)",
         description=(
             "Score a predictions JSONL ({case_id, report} per line) against reference reports: a JSONL of the same "
-            "shape, or a folder of cases (<case_id>/report.txt, or nnU-Net style reports/<case_id>.json)."
+            "shape, a folder of cases (<case_id>/report.txt, or nnU-Net style reports/<case_id>.json), or a dataset "
+            "folder written by `pet2rep build`."
         ),
     )
     parser.add_argument("--predictions", required=True, help="predictions JSONL")
-    parser.add_argument("--references", required=True, help="references JSONL or case folder")
+    parser.add_argument("--references", required=True, help="references JSONL, case folder or `pet2rep build` folder")
     parser.add_argument(
         "--lang",
         choices=("zh", "en", "auto"),

@@ -7,7 +7,7 @@ import pytest
 from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError
 from pet2rep.io import load_volume
-from pet2rep.render import RenderOptions, load_case_volumes, render_all
+from pet2rep.render import load_case_volumes, render_all
 from pet2rep.suv import suv_parameters
 from pet2rep.synth import (
     ANATOMY,
@@ -347,4 +347,3 @@ def test_truth_json_is_complete(synth_cohort):
         assert key in truth
     for les in truth["lesions"]:
         assert {"organ", "state", "centre_mm", "centre_vox", "radius_mm", "suv", "key_slice", "on_mip"} <= set(les)
-    _ = RenderOptions()

@@ -28,7 +28,9 @@ def register(subparsers) -> None:
         default="fused,separate,mip,volumes",
         help="comma-separated configs among fused, separate, mip, volumes (default: all)",
     )
-    parser.add_argument("--num-proc", type=int, default=1, help="worker processes, cases split between them")
+    parser.add_argument(
+        "--num-proc", type=int, default=1, help="worker processes, cases split between them (default: 1)"
+    )
     parser.add_argument(
         "--allow-failures", action="store_true", help="exit 0 even when some cases failed (they are still listed)"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -199,7 +200,10 @@ def launch(demo: gr.Blocks, config: SpaceConfig, **kwargs):
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = load_config()
+    try:
+        config = load_config()
+    except Pet2RepError as e:  # a setting that cannot be used: say which, without a traceback
+        sys.exit(f"space: error: {e}")
     service = LeaderboardService.from_config(config, app_dir=APP_DIR)
     launch(build_app(service), config)
 

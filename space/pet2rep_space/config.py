@@ -68,19 +68,22 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return value.strip()
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, kind: type, minimum: float) -> float:
+def _number(
+    env: Mapping[str, str], name: str, default: float, *, kind: type, minimum: float, maximum: float = math.inf
+) -> float:
     raw = _get(env, name)
     if raw is None:
         return default
+    expected = f">= {minimum}" if maximum == math.inf else f"from {minimum} to {maximum}"
     try:
         value = kind(raw)
     except ValueError as e:
         raise InputError(
             f"environment variable {name} should be {'an integer' if kind is int else 'a number'} "
-            f">= {minimum}, got {raw!r}"
+            f"{expected}, got {raw!r}"
         ) from e
-    if not (math.isfinite(value) and value >= minimum):
-        raise InputError(f"environment variable {name} should be >= {minimum}, got {raw!r}")
+    if not (math.isfinite(value) and minimum <= value <= maximum):
+        raise InputError(f"environment variable {name} should be {expected}, got {raw!r}")
     return value
 
 
@@ -123,5 +126,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> SpaceConfig:
         lang=lang,
         submit_concurrency=int(_number(env, "PET2REP_SUBMIT_CONCURRENCY", 2, kind=int, minimum=1)),
         server_name=_get(env, "GRADIO_SERVER_NAME") or ("0.0.0.0" if on_spaces else "127.0.0.1"),
-        server_port=int(_number(env, "GRADIO_SERVER_PORT", 7860, kind=int, minimum=1)),
+        server_port=int(_number(env, "GRADIO_SERVER_PORT", 7860, kind=int, minimum=1, maximum=65535)),
     )

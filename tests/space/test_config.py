@@ -63,6 +63,7 @@ def test_every_variable_is_read(tmp_path):
         ("PET2REP_MAX_UPLOAD_MB", "0"),
         ("PET2REP_MAX_UPLOAD_MB", "inf"),
         ("GRADIO_SERVER_PORT", "http"),
+        ("GRADIO_SERVER_PORT", "70000"),
         ("PET2REP_LANG", "fr"),
         ("PET2REP_RESULTS_REPO", "not a repo"),
         ("PET2REP_REFERENCES_REPO", "https://huggingface.co/datasets/x/y"),
@@ -73,3 +74,13 @@ def test_bad_values_name_the_variable(name, value):
         load_config({name: value})
     assert name in str(info.value) and repr(value) in str(info.value)
     assert isinstance(info.value, (Pet2RepError, ValueError))
+
+
+def test_the_app_stops_with_the_variable_named(space_app, monkeypatch):
+    monkeypatch.setenv("PET2REP_QUOTA_PER_DAY", "many")
+    with pytest.raises(SystemExit) as info:
+        space_app.main()
+    assert (
+        info.value.code
+        == "space: error: environment variable PET2REP_QUOTA_PER_DAY should be an integer >= 0, got 'many'"
+    )

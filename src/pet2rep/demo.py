@@ -429,14 +429,33 @@ def record_runs(args: argparse.Namespace, predictions_dir: Path) -> dict[str, st
     return status
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse, before any work, arguments the steps would fail on later.
+
+    Raises:
+        InputError: naming the option, what it should be and what it got.
+    """
+    from pet2rep.errors import InputError
+
+    if args.n < 1:
+        raise InputError(f"--n must be >= 1, got {args.n}")
+    if args.num_proc is not None and args.num_proc < 1:
+        raise InputError(f"--num-proc must be >= 1, got {args.num_proc}")
+    if args.bootstrap != 0 and args.bootstrap < 2:
+        raise InputError(f"--bootstrap must be 0 (off) or >= 2 resamples, got {args.bootstrap}")
+    for option in ("data", "dataset", "out", "store"):
+        path = getattr(args, option)
+        if path.exists() and not path.is_dir():
+            raise InputError(f"--{option} {path} is a file; expected a folder (it is created if missing)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from pet2rep.errors import InputError, Pet2RepError
+    from pet2rep.errors import Pet2RepError
 
     steps = _Steps(6)
     try:
-        if args.n < 1:
-            raise InputError(f"--n must be >= 1, got {args.n}")
+        check_args(args)
         steps.start("synthesize", f"synthesizing {args.n} {args.size} whole-body FDG PET/CT cases (seed {args.seed})")
         make_cohort(args)
         steps.start("build", f"building the dataset (all configs) into {args.dataset}, then loading it back")
@@ -458,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         (out / "scores.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         steps.start("next", "what to do next")
         print_next_steps(args, out, case_id)
-    except Pet2RepError as e:
+    except (Pet2RepError, OSError) as e:  # OSError: a folder that cannot be written, a full disk
         print(f"demo: error: {e}", file=sys.stderr)
         return 1
     total = steps.done()

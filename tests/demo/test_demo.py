@@ -120,6 +120,22 @@ def test_a_second_run_reports_already_recorded(demo_run):
     assert len(list((paths["store"] / "submissions").glob("*.json"))) == len(MODELS)
 
 
-def test_bad_cohort_size_is_an_error(tmp_path, capsys):
-    assert main(["--n", "0", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "o")]) == 1
-    assert "--n must be >= 1, got 0" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n", "0"], "--n must be >= 1, got 0"),
+        (["--num-proc", "0"], "--num-proc must be >= 1, got 0"),
+        (["--bootstrap", "1"], "--bootstrap must be 0 (off) or >= 2 resamples, got 1"),
+        (["--store", "a_file"], "--store a_file is a file; expected a folder"),
+        (["--data", "a_file"], "--data a_file is a file; expected a folder"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("x", encoding="utf-8")
+    folders = ["--data", "d", "--dataset", "ds", "--out", "o", "--store", "s"]
+    assert main([*folders, "--n", "1", *args]) == 1  # the last --n counts
+    captured = capsys.readouterr()
+    assert f"demo: error: {message}" in captured.err
+    assert "[1/6]" not in captured.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing was written

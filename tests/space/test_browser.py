@@ -3,6 +3,8 @@ logs no console error. Screenshots of the leaderboard and submit tabs are writte
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pet2rep_space import leaderboard as lb
 from pet2rep_space.config import load_config
@@ -48,7 +50,29 @@ LAYOUT_PROBLEMS = """(() => {
     .map(e => `${e.className}: ${e.scrollWidth} > ${e.clientWidth} px`);
   return {broken, scrolling};
 })()"""
+MODEL_COLUMN = (
+    "[...document.querySelectorAll('#leaderboard-table .body-cell[aria-colindex=\"1\"]')].map(c => c.innerText.trim())"
+)
+HIGHLIGHTED_MODELS = (
+    "[...document.querySelectorAll('#leaderboard-table .body-cell[aria-colindex=\"1\"]')]"
+    f".filter(c => getComputedStyle(c).backgroundColor === '{BASELINE_BACKGROUND}').map(c => c.innerText.trim())"
+)
 ORGAN_AXIS = "[...document.querySelectorAll('#organ-chart svg .role-axis-label text')].map(t => t.textContent)"
+
+
+def _open_column_menu(header: str) -> str:
+    return (
+        "(() => { const th = [...document.querySelectorAll('#leaderboard-table th')]"
+        f".find(t => t.innerText.trim() === {json.dumps(header)}); if (!th) return false;"
+        " th.querySelector('button.cell-menu-button').click(); return true; })()"
+    )
+
+
+def _click_button(text: str) -> str:
+    return (
+        "(() => { const b = [...document.querySelectorAll('button')]"
+        f".find(b => b.innerText.trim() === {json.dumps(text)}); if (!b) return false; b.click(); return true; }})()"
+    )
 
 
 def _click_tab(label: str) -> str:
@@ -104,6 +128,12 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     organs = [lb.organ_label(o) for o in ORGANS]
     assert [label for label in page.evaluate(ORGAN_AXIS) if label in organs] == organs
     leaderboard_png = page.screenshot(shots / "leaderboard.png")
+    # Sortable from a header's menu; the highlight stays on the baseline's row. Best BLEU-4: the baseline (0.3150).
+    assert page.evaluate(MODEL_COLUMN)[0] != "Template Baseline"
+    assert page.evaluate(_open_column_menu(lb.METRIC_COLUMNS["bleu_4"]))
+    assert page.evaluate(_click_button("Sort descending"))
+    page.wait_for(f"{MODEL_COLUMN}[0] === 'Template Baseline'")
+    assert page.evaluate(HIGHLIGHTED_MODELS) == ["Template Baseline"]
     page.evaluate("document.querySelector('#organ-chart').scrollIntoView()")
     chart_png = page.screenshot(shots / "organ_chart.png")
     page.evaluate("window.scrollTo(0, 0)")

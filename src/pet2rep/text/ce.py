@@ -27,12 +27,12 @@ Extraction rules (issue 3), as implemented:
    ``hypermetabolic`` ...). A CT attribute word (``密度``) or an anatomy mention ends a cluster, so ``密度增高``
    is never uptake.
 6. Negation: a cue (``未见 无 未 不 没有``, ``no not without``) negates the state words that follow it in the
-   cluster (through modifiers such as ``异常 明显`` and coordinations ``增高或减低``): the organ is normal. A cue
-   followed by an uptake noun and no state word is the absent state (``未见FDG摄取``, ``无摄取``,
-   ``no FDG uptake``; degree words are transparent: ``未见明显FDG摄取`` is absent too, while ``无异常FDG摄取`` is
-   normal). Post-negations (``增高不明显``, ``is not seen``) negate what precedes them. Uncertainty cues
-   (``考虑 可能 不除外``) do not negate. A physiological word (``生理性``, ``physiologic``) turns an increase or
-   decrease in its statement into normal.
+   cluster (through modifiers such as ``异常 明显``, coordinations ``增高或减低`` and juxtaposed states
+   ``稀疏缺损``): the organ is normal. A cue followed by an uptake noun and no state word is the absent state
+   (``未见FDG摄取``, ``无摄取``, ``no FDG uptake``; degree words are transparent: ``未见明显FDG摄取`` is absent too,
+   while ``无异常FDG摄取`` is normal). Post-negations (``增高不明显``, ``is not seen``) negate what precedes them.
+   Uncertainty cues (``考虑 可能 不除外``) do not negate. A physiological word (``生理性``, ``physiologic``) turns an
+   increase or decrease in its statement into normal.
 7. Subjects of a statement: the anatomy mentioned earlier in its clause; else (English) the anatomy right after
    it in the clause (``increased uptake in the liver``); else the anatomy mentioned since the previous
    statement in the sentence; else the anatomy right after it (Chinese); else the subject of the previous
@@ -646,7 +646,11 @@ def _cluster_states(norm: str, els: list[_Element], g: _Grammar) -> set[str] | N
                 k = els[j].term.kind
                 if k in ("state", "normal", "physio"):
                     nxt = j + 1
-                    if nxt >= len(els) or not g.coord.search(norm, els[j].end, els[nxt].start):
+                    if nxt >= len(els):
+                        break
+                    # coordinated (增高或减低) or juxtaposed states (稀疏缺损) share the negation
+                    juxtaposed = k == els[nxt].term.kind == "state" and els[j].end == els[nxt].start
+                    if not juxtaposed and not g.coord.search(norm, els[j].end, els[nxt].start):
                         break
                 j += 1
             _apply_negation(els, scope, negated, states)

@@ -108,7 +108,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Leaderboard", id="leaderboard", elem_id="tab-leaderboard"):
                 with gr.Row():
-                    query = gr.Textbox(label="Search model", placeholder="e.g. Qwen", scale=2)
+                    query = gr.Textbox(label="Search model", placeholder="e.g. Qwen", scale=2, elem_id="search-model")
                     settings = gr.CheckboxGroup(SETTING_CHOICES, value=SETTING_CHOICES, label="Input setting", scale=2)
                     categories = gr.CheckboxGroup(CATEGORY_CHOICES, value=CATEGORY_CHOICES, label="Category", scale=3)
                     sources = gr.CheckboxGroup(SOURCE_CHOICES, value=SOURCE_CHOICES, label="Source", scale=2)

@@ -75,6 +75,13 @@ def _click_button(text: str) -> str:
     )
 
 
+def _click_label(text: str) -> str:
+    return (
+        "(() => { const l = [...document.querySelectorAll('label')]"
+        f".find(l => l.innerText.trim() === {json.dumps(text)}); if (!l) return false; l.click(); return true; }})()"
+    )
+
+
 def _click_tab(label: str) -> str:
     return (
         "(() => { const b = [...document.querySelectorAll('button[role=tab]')]"
@@ -134,6 +141,16 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     assert page.evaluate(_click_button("Sort descending"))
     page.wait_for(f"{MODEL_COLUMN}[0] === 'Template Baseline'")
     assert page.evaluate(HIGHLIGHTED_MODELS) == ["Template Baseline"]
+    # The search box and the filters narrow the table down.
+    assert page.evaluate(_fill("#search-model textarea, #search-model input", "qwen"))
+    page.wait_for(f"{MODEL_COLUMN}.every(m => m.startsWith('Qwen'))")
+    assert len(page.evaluate(MODEL_COLUMN)) == 8  # Qwen2.5-VL-7B/32B/72B and Qwen-VL-Max, two settings each
+    assert page.evaluate(_fill("#search-model textarea, #search-model input", ""))
+    assert page.evaluate(_click_label(lb.SOURCE_PAPER))  # unticked: submissions only
+    page.wait_for(f"{MODEL_COLUMN}.length === 2")
+    assert sorted(page.evaluate(MODEL_COLUMN)) == sorted([XSS_NAME, "Friendly-VLM"])
+    assert page.evaluate(_click_label(lb.SOURCE_PAPER))
+    page.wait_for(f"{MODEL_COLUMN}.includes('Template Baseline')")
     page.evaluate("document.querySelector('#organ-chart').scrollIntoView()")
     chart_png = page.screenshot(shots / "organ_chart.png")
     page.evaluate("window.scrollTo(0, 0)")

@@ -160,8 +160,9 @@ ABS_TERMS_ZH = "缺失 缺损 缺如 消失"
 ABS_UPTAKE_TERMS_ZH = "放射性缺损 放射性缺失 无摄取 无代谢 代谢缺失 摄取缺失"
 # increased + comparison cue (高于肝脏本底: the liver is the reference, not the subject)
 INC_CMP_TERMS_ZH = "高于 略高于 稍高于 明显高于 显著高于 摄取高于 代谢高于"
-CMP_BEFORE_TERMS_ZH = "低于 略低于 稍低于 较 接近 近似 相当于 类似于 等于 超过 对比 参照 相比"
-CMP_AFTER_TERMS_ZH = "本底 血池 背景 本底水平 生理性本底"
+CMP_BEFORE_TERMS_ZH = "低于 略低于 稍低于 较 接近 近似 相当于 类似于 等于 超过 对比 参照 相比于 相较于"
+# ... and the 与X相比 / 与X相仿 construction: the organ right before 相比 is the reference
+CMP_AFTER_TERMS_ZH = "本底 血池 背景 本底水平 生理性本底 相比 相仿 相似 相近"
 NEG_TERMS_ZH = "未见 未发现 未显示 未探及 未 无 没有 不伴 非 不 否认 未再"
 POSTNEG_TERMS_ZH = "不明显 不显著 不确切"
 ABNORMAL_TERMS_ZH = "异常 特殊"

@@ -47,6 +47,11 @@ Each organ's CE pooled over its three states (increased / decreased / absent). A
 the references and none predicted scores 0: there was nothing to find."""
 
 
+def organ_axis_title(metric: str) -> str:
+    """The chart's value axis: ``CE F1``, ``CE precision``, ``CE recall``."""
+    return f"CE {'F1' if metric == 'f1' else metric}"
+
+
 def _table(frame):
     """The value for the leaderboard ``gr.Dataframe``: a Styler (baseline highlighted, numbers formatted)."""
     return lb.style_leaderboard(frame)
@@ -77,7 +82,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         return lb.organ_frame(record, metric)
 
     def organ_chart(record_id, metric):
-        return gr.BarPlot(organ_values(record_id, metric), y_title=f"CE {metric}")
+        return gr.BarPlot(organ_values(record_id, metric), y_title=organ_axis_title(metric))
 
     def submit_as(username, model_name, model_url, setting, predictions_file):
         try:
@@ -139,7 +144,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
                     y_lim=[0, 1],
                     sort=ORGAN_ORDER,
                     x_title="organ (head to toe)",
-                    y_title="CE f1",
+                    y_title=organ_axis_title("f1"),
                     x_label_angle=-40,
                     height=420,
                     elem_id="organ-chart",

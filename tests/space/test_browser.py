@@ -134,6 +134,10 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     # The per-organ chart lists the organs head to toe, as reports do.
     organs = [lb.organ_label(o) for o in ORGANS]
     assert [label for label in page.evaluate(ORGAN_AXIS) if label in organs] == organs
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#organ-chart svg .role-axis-title text')].map(t => t.textContent)"
+    )
+    assert sorted(titles) == ["CE F1", "organ (head to toe)"]
     leaderboard_png = page.screenshot(shots / "leaderboard.png")
     # Sortable from a header's menu; the highlight stays on the baseline's row. Best BLEU-4: the baseline (0.3150).
     assert page.evaluate(MODEL_COLUMN)[0] != "Template Baseline"

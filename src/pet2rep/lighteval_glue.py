@@ -354,7 +354,8 @@ _TASK_SPEC = re.compile(r"(?:^|,)pet2rep(?:_en)?(?::\w+)?(?:\|\d+)?(?:,|$)")
 def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """Problems with a lighteval command line that runs pet2rep tasks (empty when fine or not such a run).
 
-    Flags backends that silently drop the images (``vllm``, ``sglang``, ``nanotron``, ``endpoint``, and
+    Flags pet2rep task names whose config does not exist (``pet2rep:volumes``; lighteval answers those with a long
+    traceback) and backends that silently drop the images (``vllm``, ``sglang``, ``nanotron``, ``endpoint``, and
     ``accelerate`` without ``--vision-model``) unless ``$PET2REP_ALLOW_TEXT_ONLY=1`` (a deliberate text-only
     ablation). The caller decides what to do with them (the task file exits with the message).
     """
@@ -363,7 +364,7 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
     if not args or not any(_TASK_SPEC.search(a) for a in args[1:]):
         return []
     command = args[0]
-    problems = []
+    problems = _unknown_tasks(args[1:])
     text_only = command in TEXT_ONLY_COMMANDS or (command == "accelerate" and "--vision-model" not in args)
     if text_only and environ.get(ALLOW_TEXT_ONLY_ENV) != "1":
         problems.append(
@@ -372,6 +373,22 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
             "sglang, nanotron, endpoint and plain transformers backends drop them silently). Add --vision-model, "
             f"or set {ALLOW_TEXT_ONLY_ENV}=1 for a deliberate text-only run."
         )
+    return problems
+
+
+def _unknown_tasks(args: Sequence[str]) -> list[str]:
+    """A message per ``pet2rep:<config>`` / ``pet2rep_en:<config>`` named in ``args`` whose config does not exist."""
+    problems = []
+    for arg in args:
+        if not _TASK_SPEC.search(arg):
+            continue
+        for spec in arg.split(","):
+            name = spec.split("|")[0].split("@")[0]
+            if name.partition(":")[0] in SUITES and name not in SUITES:
+                try:
+                    parse_task_name(name)
+                except InputError as e:
+                    problems.append(str(e))
     return problems
 
 

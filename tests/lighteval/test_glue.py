@@ -268,6 +268,15 @@ def test_preflight_finds_missing_configs_and_columns(tiny_vlm, tmp_path, monkeyp
     assert "lacks column(s) report" in problems[0] and "no config 'mip'" in problems[1]
 
 
+def test_preflight_names_a_task_that_does_not_exist(tiny_vlm, tiny_dataset, monkeypatch):
+    """lighteval itself answers an unknown task with a long traceback ending in 'Cannot find task'."""
+    monkeypatch.setenv(glue.DATASET_ENV, str(tiny_dataset))
+    args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:volumes|0,pet2rep:fused|0", "--vision-model"]
+    (problem,) = glue.preflight(args)
+    assert "unknown pet2rep task 'pet2rep:volumes'" in problem and "pet2rep:fused, pet2rep:separate" in problem
+    assert glue.preflight([*args[:2], "pet2rep_en:fused,pet2rep|0", "--vision-model"]) == []
+
+
 def test_main_exits_2_with_the_problems_and_no_traceback(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv(glue.DATASET_ENV, str(tmp_path / "no-data"))
     assert glue.main(["accelerate", "model_name=x", "pet2rep:fused|0"]) == 2

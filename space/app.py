@@ -170,8 +170,9 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
 
         filters = [query, settings, categories, sources]
         private = {"api_visibility": "private", "queue": False}
-        for control in filters:
-            control.change(filtered, filters, table, **private)
+        # One listener for every filter, always run with the latest values once the previous run is done: separate
+        # listeners ran side by side and a slower, older answer could overwrite a newer one.
+        gr.on([control.change for control in filters], filtered, filters, table, trigger_mode="always_last", **private)
         button.click(
             submit,
             [model_name, model_url, setting, predictions_file],

@@ -180,8 +180,9 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
             api_name="submit",
             concurrency_limit=config.submit_concurrency,
         ).success(refresh, [*filters, chosen], [table, chosen], **private)
-        chosen.change(organ_chart, [chosen, metric], chart, **private)
-        metric.change(organ_chart, [chosen, metric], chart, **private)
+        gr.on(
+            [chosen.change, metric.change], organ_chart, [chosen, metric], chart, trigger_mode="always_last", **private
+        )
         demo.load(refresh, [*filters, chosen], [table, chosen], **private)
     return demo
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.reports import read_build_reports
 
 logger = logging.getLogger(__name__)
 
@@ -44,26 +45,6 @@ class ReferenceSet:
         return len(self.reports)
 
 
-def _read_parquet_reports(files: list[Path]) -> dict[str, str]:
-    import pyarrow.parquet as pq
-
-    reports: dict[str, str] = {}
-    for path in files:
-        try:
-            table = pq.read_table(path, columns=["case_id", "report"])
-        except (KeyError, ValueError, OSError) as e:
-            raise InputError(f"{path}: expected string columns 'case_id' and 'report' ({e})") from e
-        for row, (case_id, report) in enumerate(
-            zip(table.column("case_id").to_pylist(), table.column("report").to_pylist(), strict=True)
-        ):
-            if not isinstance(case_id, str) or not case_id or not isinstance(report, str):
-                raise InputError(f"{path} row {row}: expected a string case_id and report, got {case_id!r}")
-            if case_id in reports:
-                raise InputError(f"{path} row {row}: duplicate case_id {case_id!r}")
-            reports[case_id] = report
-    return reports
-
-
 def read_dataset_folder(root: str | Path) -> dict[str, str]:
     """Reports of a built dataset folder; every config present must hold the same reports.
 
@@ -77,11 +58,11 @@ def read_dataset_folder(root: str | Path) -> dict[str, str]:
     if not configs:
         raise MissingFileError(f"{root}: no <config>/*.parquet files; expected a built pet2rep dataset folder")
     order = sorted(configs, key=lambda c: (CONFIG_PREFERENCE.index(c) if c in CONFIG_PREFERENCE else 99, c))
-    reports = _read_parquet_reports(configs[order[0]])
+    reports = read_build_reports(configs[order[0]])
     for other in order[1:]:
         if other == "volumes":  # large; its reports are those of the other configs by construction
             continue
-        if _read_parquet_reports(configs[other]) != reports:
+        if read_build_reports(configs[other]) != reports:
             raise InputError(f"{root}: configs {order[0]!r} and {other!r} hold different reports")
     return reports
 

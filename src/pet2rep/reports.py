@@ -159,7 +159,7 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
             key=lambda p: (_BUILD_CONFIG_ORDER.index(p.name) if p.name in _BUILD_CONFIG_ORDER else 9, p.name),
         )
         if configs:
-            return _read_build_reports(sorted(configs[0].glob("test-*.parquet")), REPORT_COLUMNS[lang])
+            return read_build_reports(sorted(configs[0].glob("test-*.parquet")), REPORT_COLUMNS[lang])
     if not out:
         raise LayoutError(
             f"{path}: no reference reports found; expected a JSONL file, case folders holding {report_name} "
@@ -168,8 +168,14 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
     return out
 
 
-def _read_build_reports(files: list[Path], column: str) -> dict[str, str]:
-    """``{case_id: report}`` (sorted by case id) from the parquet shards of one config of a ``pet2rep build``."""
+def read_build_reports(files: list[Path], column: str = "report") -> dict[str, str]:
+    """``{case_id: report}`` (sorted by case id) from the parquet shards of one config of a ``pet2rep build``.
+
+    Rows without a report (an image-only case) are left out: there is nothing to score against.
+
+    Raises:
+        InputError: an unreadable shard, a missing ``case_id``/``column`` column, a duplicate case id.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -38,15 +38,17 @@ $(VENV)/.test-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(OFFLINE) $(BIN)/python -m pet2rep.demo
 
-# Chromium for the Space's browser test; the test skips with a reason where it cannot be installed.
+# Chromium (and a small CJK font, so screenshots show the Chinese text) for the Space's browser test;
+# the test skips with a reason where Chromium cannot be installed.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium for the browser test"; \
-	    (apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
-	    echo "chromium could not be installed: the browser test will be skipped"; \
-	  else echo "chromium absent and not installable here: the browser test will be skipped"; fi; }
+	@if command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser test"; \
+	  (apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null 2>&1)) || \
+	  echo "$(BROWSER_PACKAGES) could not be installed: the browser test may be skipped"; \
+	else echo "chromium absent and not installable here: the browser test will be skipped"; fi
 
 test: $(VENV)/.test-installed browser
 	$(OFFLINE) $(BIN)/python -m pytest $(PYTEST_ARGS)

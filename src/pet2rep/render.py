@@ -31,16 +31,15 @@ from pet2rep.geometry import (
     survey_body,
 )
 from pet2rep.io import load_volume, nifti_image, write_json
+from pet2rep.render_options import (  # noqa: F401 - re-exported: pet2rep.render is where users look for them
+    ASPECTS,
+    CT_MODES,
+    MIP_COLORMAPS,
+    RENDER_CONFIGS,
+    SLICE_AXIS,
+    RenderOptions,
+)
 from pet2rep.suv import suv_parameters, to_suv
-
-RENDER_CONFIGS = ("separate", "fused", "mip")
-"""``separate``: CT and PET of location 1, 2, 3 (6 images); ``fused``: 3 fused images; ``mip``: a coronal PET
-MIP followed by the 3 fused images."""
-
-CT_MODES = ("window", "zscore")
-ASPECTS = ("native", "mm")
-MIP_COLORMAPS = ("gray_r", "hot")
-SLICE_AXIS = "coronal"
 
 
 def _hot_iron_lut() -> np.ndarray:
@@ -53,76 +52,6 @@ def _hot_iron_lut() -> np.ndarray:
 
 
 HOT_IRON = _hot_iron_lut()
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """How key slices are chosen and drawn.
-
-    Attributes:
-        num_slices: number of coronal key slices.
-        slice_spacing_vox: PET voxels between neighbouring key slices.
-        ct_window: ``(width_hu, level_hu)`` for ``ct_mode="window"`` (soft tissue W400/L40 by default).
-        ct_mode: ``"window"`` or ``"zscore"`` (the paper's z-scored CT: HU standardised with the mean and std of
-            the body mask inside the PET field of view, shown over ``zscore_range``).
-        zscore_range: z-values mapped to black and white in ``zscore`` mode.
-        suv_window: SUV mapped to the ends of the colour map.
-        aspect: ``"native"`` (one pixel per PET voxel) or ``"mm"`` (height rescaled so pixels are square in mm).
-        fusion_alpha: PET opacity over CT in fused images.
-        fusion_fade: PET is transparent at the window minimum and reaches ``fusion_alpha`` at this fraction of
-            the SUV window (so near-zero uptake leaves the CT visible).
-        mip_colormap: ``"gray_r"`` (inverted gray, how MIPs are read) or ``"hot"``.
-        body_threshold_hu: CT body mask threshold for choosing the key slices.
-    """
-
-    num_slices: int = 3
-    slice_spacing_vox: int = 10
-    ct_window: tuple[float, float] = (400.0, 40.0)
-    ct_mode: str = "window"
-    zscore_range: tuple[float, float] = (-3.0, 3.0)
-    suv_window: tuple[float, float] = (0.0, 5.0)
-    aspect: str = "native"
-    fusion_alpha: float = 0.5
-    fusion_fade: float = 0.05
-    mip_colormap: str = "gray_r"
-    body_threshold_hu: float = -500.0
-
-    def __post_init__(self) -> None:
-        def bad(name: str, expected: str) -> InputError:
-            return InputError(f"RenderOptions.{name}: expected {expected}, got {getattr(self, name)!r}")
-
-        if isinstance(self.num_slices, bool) or not isinstance(self.num_slices, int) or self.num_slices < 1:
-            raise bad("num_slices", "an integer >= 1")
-        if (
-            isinstance(self.slice_spacing_vox, bool)
-            or not isinstance(self.slice_spacing_vox, int)
-            or self.slice_spacing_vox < 1
-        ):
-            raise bad("slice_spacing_vox", "an integer >= 1")
-        if not _pair(self.ct_window) or self.ct_window[0] <= 0:
-            raise bad("ct_window", "(width_hu > 0, level_hu)")
-        if self.ct_mode not in CT_MODES:
-            raise bad("ct_mode", f"one of {CT_MODES}")
-        if not _pair(self.zscore_range) or self.zscore_range[1] <= self.zscore_range[0]:
-            raise bad("zscore_range", "(low, high) with low < high")
-        if not _pair(self.suv_window) or self.suv_window[1] <= self.suv_window[0]:
-            raise bad("suv_window", "(low, high) with low < high")
-        if self.aspect not in ASPECTS:
-            raise bad("aspect", f"one of {ASPECTS}")
-        if not 0.0 <= float(self.fusion_alpha) <= 1.0:
-            raise bad("fusion_alpha", "a number in [0, 1]")
-        if not 0.0 < float(self.fusion_fade) <= 1.0:
-            raise bad("fusion_fade", "a number in (0, 1]")
-        if self.mip_colormap not in MIP_COLORMAPS:
-            raise bad("mip_colormap", f"one of {MIP_COLORMAPS}")
-
-
-def _pair(value) -> bool:
-    return (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value)
-    )
 
 
 @dataclass

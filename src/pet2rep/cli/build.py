@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pet2rep.render_options import ASPECTS, CT_MODES, RenderOptions
+
 DEFAULT_OUT = "data/pet2rep"
 
 
@@ -37,9 +39,9 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
     )
-    parser.add_argument("--ct-mode", choices=("window", "zscore"), default="window", help="CT gray mapping")
+    parser.add_argument("--ct-mode", choices=CT_MODES, default=RenderOptions.ct_mode, help="CT gray mapping")
     parser.add_argument(
-        "--aspect", choices=("native", "mm"), default="native", help="native PET-grid pixels or square mm pixels"
+        "--aspect", choices=ASPECTS, default=RenderOptions.aspect, help="native PET-grid pixels or square mm pixels"
     )
     parser.add_argument("--license", default="other", help="the card's license (that of the source cohort)")
     parser.add_argument(
@@ -54,7 +56,6 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pet2rep import hub
     from pet2rep.errors import InputError
-    from pet2rep.render import RenderOptions
 
     configs = tuple(c.strip() for c in args.configs.split(",") if c.strip())
     if not configs:

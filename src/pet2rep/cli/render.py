@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pet2rep.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RENDER_CONFIGS, RenderOptions
+
+_DEFAULTS = RenderOptions()
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -19,46 +23,69 @@ def register(subparsers) -> None:
         description=__doc__.splitlines()[0],
     )
     parser.add_argument("path", help="a case folder or a folder of cases (generic, autoPET or nnU-Net layout)")
-    parser.add_argument("--config", required=True, choices=("separate", "fused", "mip"), help="image set")
+    parser.add_argument("--config", required=True, choices=RENDER_CONFIGS, help="image set")
     parser.add_argument("--out", required=True, help="output folder for the PNGs and <case_id>.json")
-    parser.add_argument("--num-slices", type=int, default=3, help="coronal key slices (default: 3)")
-    parser.add_argument("--slice-spacing", type=int, default=10, help="PET voxels between key slices (default: 10)")
+    parser.add_argument(
+        "--num-slices",
+        type=int,
+        default=_DEFAULTS.num_slices,
+        help=f"coronal key slices (default: {_DEFAULTS.num_slices})",
+    )
+    parser.add_argument(
+        "--slice-spacing",
+        type=int,
+        default=_DEFAULTS.slice_spacing_vox,
+        help=f"PET voxels between key slices (default: {_DEFAULTS.slice_spacing_vox})",
+    )
     parser.add_argument(
         "--ct-window",
         type=float,
         nargs=2,
         metavar=("WIDTH", "LEVEL"),
-        default=(400.0, 40.0),
-        help="CT window in HU (default: 400 40, soft tissue)",
+        default=_DEFAULTS.ct_window,
+        help="CT window in HU (default: {:g} {:g}, soft tissue)".format(*_DEFAULTS.ct_window),
     )
     parser.add_argument(
-        "--ct-mode", choices=("window", "zscore"), default="window", help="CT gray mapping (default: window)"
+        "--ct-mode",
+        choices=CT_MODES,
+        default=_DEFAULTS.ct_mode,
+        help=f"CT gray mapping (default: {_DEFAULTS.ct_mode})",
     )
     parser.add_argument(
         "--zscore-range",
         type=float,
         nargs=2,
         metavar=("LOW", "HIGH"),
-        default=(-3.0, 3.0),
-        help="z-values shown black and white with --ct-mode zscore (default: -3 3)",
+        default=_DEFAULTS.zscore_range,
+        help="z-values shown black and white with --ct-mode zscore (default: {:g} {:g})".format(
+            *_DEFAULTS.zscore_range
+        ),
     )
     parser.add_argument(
         "--suv-window",
         type=float,
         nargs=2,
         metavar=("LOW", "HIGH"),
-        default=(0.0, 5.0),
-        help="SUV mapped to the ends of the colour map (default: 0 5)",
+        default=_DEFAULTS.suv_window,
+        help="SUV mapped to the ends of the colour map (default: {:g} {:g})".format(*_DEFAULTS.suv_window),
     )
     parser.add_argument(
         "--aspect",
-        choices=("native", "mm"),
-        default="native",
-        help="native PET-grid size, or rows rescaled for square pixels in mm (default: native)",
+        choices=ASPECTS,
+        default=_DEFAULTS.aspect,
+        help=f"native PET-grid size, or rows rescaled for square pixels in mm (default: {_DEFAULTS.aspect})",
     )
-    parser.add_argument("--alpha", type=float, default=0.5, help="PET opacity in fused images (default: 0.5)")
     parser.add_argument(
-        "--mip-colormap", choices=("gray_r", "hot"), default="gray_r", help="MIP colour map (default: gray_r)"
+        "--alpha",
+        type=float,
+        default=_DEFAULTS.fusion_alpha,
+        help=f"PET opacity in fused images (default: {_DEFAULTS.fusion_alpha:g})",
+    )
+    parser.add_argument(
+        "--mip-colormap",
+        choices=MIP_COLORMAPS,
+        default=_DEFAULTS.mip_colormap,
+        help=f"MIP colour map (default: {_DEFAULTS.mip_colormap})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -85,7 +112,6 @@ def options_from_args(args: argparse.Namespace):
         InputError: a bad value, named by its command-line option (``--alpha: expected ...``).
     """
     from pet2rep.errors import InputError
-    from pet2rep.render import RenderOptions
 
     values = {field: getattr(args, option) for field, option in _OPTION_OF_FIELD.items()}
     try:

@@ -29,6 +29,8 @@ from typing import Any
 
 from pet2rep import prompts
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.paper import PAPER_METRICS
+from pet2rep.reports import REPORT_COLUMNS
 
 DATASET_ENV = "PET2REP_DATASET"
 #: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
@@ -37,10 +39,11 @@ DEFAULT_DATASET = "data/pet2rep"
 SPLIT = "test"
 
 #: The six headline metrics (paper Table 1), in table order; each also comes with ``<name>_std``.
-METRIC_NAMES = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
+METRIC_NAMES = PAPER_METRICS
 #: Task suites: Chinese reports (the benchmark) and English reports (``report_en``).
 SUITES = {"pet2rep": "zh", "pet2rep_en": "en"}
-REPORT_COLUMN = {"zh": "report", "en": "report_en"}
+#: The dataset column holding each language's reference report.
+REPORT_COLUMN = REPORT_COLUMNS
 REQUIRED_COLUMNS = ("case_id", "images")
 
 #: lighteval commands whose backends build text-only prompts and silently drop ``Doc.images``.

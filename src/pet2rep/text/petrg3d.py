@@ -25,7 +25,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pet2rep.text.cider import cider_from_counts, count_ngrams
+from pet2rep.text.cider import cider_from_ngrams
+from pet2rep.text.ngrams import count_ngrams, count_pair_ngrams
 from pet2rep.text.nlg import meteor_score, rouge_l_score
 from pet2rep.text.tokenize import tokenize_jieba
 
@@ -136,45 +137,43 @@ def score_tokens(
     import numpy as np
 
     want = set(families)
-    need_counts = want & {"bleu", "rouge", "cider"}
-    pred_counts = [count_ngrams(p, BLEU_MAX_N) for p in predictions] if need_counts else []
-    ref_counts = [count_ngrams(r, BLEU_MAX_N) for r in references] if need_counts else []
-    cider = cider_from_counts(pred_counts, ref_counts) if "cider" in want else []
-    per_sample: list[dict[str, float]] = []
-    corpus_matches = [0] * BLEU_MAX_N
-    corpus_possible = [0] * BLEU_MAX_N
-    for i, (pred, ref) in enumerate(zip(predictions, references, strict=True)):
-        sample: dict[str, float] = {}
-        if need_counts:
-            matches, possible = _bleu_counts(pred_counts[i], ref_counts[i])
-        if "bleu" in want:
-            for n in range(1, BLEU_MAX_N + 1):
-                sample[f"bleu_{n}"] = nmt_bleu(matches[:n], possible[:n], len(pred), len(ref), n)
-                corpus_matches[n - 1] += matches[n - 1]
-                corpus_possible[n - 1] += possible[n - 1]
-        if "meteor" in want:
-            sample["meteor"] = meteor_score(pred, ref)
-        if "rouge" in want:
-            sample["rouge_1"] = _rouge_n(matches[0], len(pred), len(ref), 1)
-            sample["rouge_2"] = _rouge_n(matches[1], len(pred), len(ref), 2)
-            sample["rouge_l"] = rouge_l_score(pred, ref)
-        if "cider" in want:
-            sample["cider"] = cider[i]
-        per_sample.append(sample)
+    num_pairs = len(predictions)
+    pred_len = np.fromiter(map(len, predictions), dtype=np.int64, count=num_pairs)
+    ref_len = np.fromiter(map(len, references), dtype=np.int64, count=num_pairs)
+    columns: dict[str, list[float]] = {}
+    if want & {"bleu", "rouge", "cider"}:
+        ngrams = count_pair_ngrams(predictions, references, BLEU_MAX_N)
+        matches = [order.clipped_matches(num_pairs).tolist() for order in ngrams.orders]
+        possible = [np.maximum(pred_len - n + 1, 0).tolist() for n in range(1, BLEU_MAX_N + 1)]
+        lengths = list(zip(pred_len.tolist(), ref_len.tolist(), strict=True))
+    if "bleu" in want:
+        for n in range(1, BLEU_MAX_N + 1):
+            columns[f"bleu_{n}"] = [
+                nmt_bleu([m[i] for m in matches[:n]], [p[i] for p in possible[:n]], lp, lr, n)
+                for i, (lp, lr) in enumerate(lengths)
+            ]
+    if "meteor" in want:
+        columns["meteor"] = [meteor_score(p, r) for p, r in zip(predictions, references, strict=True)]
+    if "rouge" in want:
+        columns["rouge_1"] = [_rouge_n(m, lp, lr, 1) for m, (lp, lr) in zip(matches[0], lengths, strict=True)]
+        columns["rouge_2"] = [_rouge_n(m, lp, lr, 2) for m, (lp, lr) in zip(matches[1], lengths, strict=True)]
+        columns["rouge_l"] = [rouge_l_score(p, r) for p, r in zip(predictions, references, strict=True)]
+    if "cider" in want:
+        columns["cider"] = cider_from_ngrams(ngrams).tolist()
+    per_sample = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
     aggregate: dict[str, float] = {}
     for family, keys in FAMILY_KEYS.items():
         if family not in want:
             continue
         for key in keys:
-            values = np.fromiter((s[key] for s in per_sample), dtype=np.float64, count=len(per_sample))
+            values = np.asarray(columns[key], dtype=np.float64)
             aggregate[key] = float(np.mean(values)) * SCALE
             aggregate[f"{key}_std"] = float(np.std(values)) * SCALE
     if "bleu" in want:
-        pred_len = sum(map(len, predictions))
-        ref_len = sum(map(len, references))
+        total_pred, total_ref = int(pred_len.sum()), int(ref_len.sum())
         for n in range(1, BLEU_MAX_N + 1):
-            bleu = nmt_bleu(corpus_matches[:n], corpus_possible[:n], pred_len, ref_len, n)
+            bleu = nmt_bleu([sum(m) for m in matches[:n]], [sum(p) for p in possible[:n]], total_pred, total_ref, n)
             aggregate[f"corpus_bleu_{n}"] = bleu * SCALE
     per_sample = [{k: v * SCALE for k, v in s.items()} for s in per_sample]
     return aggregate, per_sample

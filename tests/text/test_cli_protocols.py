@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,27 @@ def test_cli_errors_are_one_line(tmp_path, dev_rows, capsys):
     last = err.splitlines()[-1]
     assert last.startswith("pet2rep score: error: argument --protocol: invalid choice: 'coco' (choose from ")
     assert "pet2rep" in last.partition("choose from")[2] and "petrg3d" in last, last
+
+
+def _readme_commands() -> list[list[str]]:
+    """The commands of the README's "Comparing with other papers" section (``sh`` blocks)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Comparing with other papers", 1)[1].split("\n## ", 1)[0]
+    return [shlex.split(block.replace("\\\n", " ")) for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)]
+
+
+def test_readme_reproduction_commands(petrg3d_csv, tmp_path, capsys, monkeypatch):
+    csv_command, dev_command = _readme_commands()
+    assert csv_command[:2] == ["pet2rep", "score"] and "Cleaned_Pred_report" in csv_command
+    argv = csv_command[1:]
+    argv[argv.index("--pairs") + 1] = str(petrg3d_csv)  # the released CSV's shape, 12 of its rows
+    argv[argv.index("--out") + 1] = str(tmp_path / "scores.json")
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "scores.json").read_text(encoding="utf-8"))["protocol"] == "petrg3d"
+    capsys.readouterr()
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    assert main(dev_command[1:]) == 0
+    printed = capsys.readouterr().out
+    for label, figure in (("BLEU-4", "33.18"), ("METEOR", "41.69"), ("ROUGE-L", "41.50"), ("CIDEr", "0.34")):
+        assert f"{label:<16}{figure:>8}" in printed, label  # the figures the README quotes
+    assert f"{'corpus BLEU-4':<16}{'34.02':>8}" in printed

@@ -177,3 +177,23 @@ def test_metrics_under_petrg3d():
         score([REPORT], [REPORT], protocol="petrg3d", metrics=["ce"])
     nlg = score([REPORT], [REPORT], protocol="petrg3d", metrics="nlg", return_per_sample=False)
     assert {k for k in nlg if not k.endswith("_std")} == {*petrg3d.KEYS, "num_samples", "lang", "protocol"}
+
+
+def test_pair_ngrams_equal_plain_counters():
+    import random
+
+    from pet2rep.text.ngrams import count_ngrams, count_pair_ngrams
+
+    rng = random.Random(3)
+    words = [chr(0x4E00 + i) for i in range(12)] + ["，", "。", "FDG"]
+    preds = [[rng.choice(words) for _ in range(rng.randint(0, 30))] for _ in range(40)]
+    refs = [[rng.choice(words) for _ in range(rng.randint(0, 30))] for _ in range(40)]
+    preds[0], refs[1] = [], []
+    ngrams = count_pair_ngrams(preds, refs, 4)
+    for n in range(1, 5):
+        expected = []
+        for p, r in zip(preds, refs, strict=True):
+            pc, rc = count_ngrams(p, n)[n - 1], count_ngrams(r, n)[n - 1]
+            expected.append(sum(min(pc[g], rc[g]) for g in pc.keys() & rc.keys()))
+        assert ngrams.orders[n - 1].clipped_matches(40).tolist() == expected, n
+    assert ngrams.pred_lengths.tolist() == [len(p) for p in preds]

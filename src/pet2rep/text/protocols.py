@@ -55,7 +55,7 @@ class Protocol:
 
 PET2REP = Protocol(
     name="pet2rep",
-    description="PET2Rep benchmark: jieba tokens without punctuation, nltk BLEU, METEOR, ROUGE-L, CE; in [0, 1]",
+    description="PET2Rep benchmark: pet2rep tokens without punctuation, nltk BLEU, METEOR, ROUGE-L, CE; in [0, 1]",
     metric_names=("bleu", "meteor", "rouge_l", "ce", "nlg"),
     columns=tuple(
         (k, _LABELS[k])

@@ -25,7 +25,8 @@ lighteval accelerate "model_name=Qwen/Qwen2.5-VL-7B-Instruct,dtype=bfloat16" "pe
     --custom-tasks tasks/pet2rep.py --vision-model --save-details --output-dir results/lighteval
 Tasks: pet2rep:fused, pet2rep:separate, pet2rep:mip (Chinese reports, the benchmark) and pet2rep_en:<config>
 (English reports, rows with `report_en`). Offline, run `python -m pet2rep.lighteval_glue` instead of `lighteval`
-(same arguments). See docs/lighteval.md.
+(same arguments). See docs/lighteval.md. Scoring protocol: $PET2REP_PROTOCOL (default pet2rep; petrg3d reports
+PETRG-3D's NLG metrics x100 under the names petrg3d_<metric>, see docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -41,12 +42,17 @@ from lighteval.tasks.requests import Doc, SamplingMethod
 
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
+from pet2rep.errors import InputError
 
 _problems = glue.invocation_problems(sys.argv)  # an image-dropping backend, a model that is not a VLM
 if _problems:
     raise SystemExit("pet2rep: error: " + " ".join(_problems))
 
 DATASET = glue.resolve_dataset(repo_root=Path(__file__).resolve().parents[1])
+try:
+    PROTOCOL = glue.resolve_protocol()  # $PET2REP_PROTOCOL: the scoring protocol of the metrics
+except InputError as e:
+    raise SystemExit(f"pet2rep: error: ${glue.PROTOCOL_ENV}: {e}") from e
 GENERATION_SIZE = 1024
 # Bump with any change of the prompt (pet2rep.prompts.PROMPT_VERSION) or of the metric definitions: lighteval keys
 # cached predictions on the task config.
@@ -98,10 +104,13 @@ class Pet2RepPreparator(Preparator):
 
     version = VERSION
 
+    def __init__(self, metric_names=glue.METRIC_NAMES):
+        self.metric_names = tuple(metric_names)
+
     def prepare(self, doc: Doc, model_response, **kwargs) -> dict[str, GenerativeCorpusMetricInput]:
         prediction = glue.response_text(model_response.text, model_response.text_post_processed)
         item = GenerativeCorpusMetricInput(golds=[doc.get_golds()[0]], preds=[prediction])
-        return dict.fromkeys(glue.METRIC_NAMES, item)
+        return dict.fromkeys(self.metric_names, item)
 
     def __str__(self) -> str:
         return f"Pet2RepPreparator(version={self.version})"
@@ -110,28 +119,33 @@ class Pet2RepPreparator(Preparator):
 
 
 class Pet2RepCorpus(CorpusLevelComputation):
-    """All six metrics at once with pet2rep.metrics.score (the same numbers), plus their standard deviations."""
+    """All metrics at once with pet2rep.metrics.score (the same numbers), plus their standard deviations."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, protocol: str = glue.DEFAULT_PROTOCOL):
         self.lang = lang
+        self.protocol = protocol
 
     def compute_corpus(self, items: list[GenerativeCorpusMetricInput]) -> dict[str, float]:
-        return glue.corpus_scores([i.preds[0] for i in items], [i.golds[0] for i in items], lang=self.lang)
+        preds = [i.preds[0] for i in items]
+        return glue.corpus_scores(preds, [i.golds[0] for i in items], lang=self.lang, protocol=self.protocol)
 
     def __str__(self) -> str:
-        return f"Pet2RepCorpus(lang={self.lang}, version={VERSION})"
+        if self.protocol == glue.DEFAULT_PROTOCOL:  # unchanged, so existing prediction caches stay valid
+            return f"Pet2RepCorpus(lang={self.lang}, version={VERSION})"
+        return f"Pet2RepCorpus(lang={self.lang}, protocol={self.protocol}, version={VERSION})"
 
     __repr__ = __str__
 
 
-def pet2rep_metrics(lang: str) -> CorpusLevelMetricGrouping:
-    corpus = Pet2RepCorpus(lang)
+def pet2rep_metrics(lang: str, protocol: str = PROTOCOL) -> CorpusLevelMetricGrouping:
+    corpus = Pet2RepCorpus(lang, protocol)
+    names = glue.metric_names(protocol)
     return CorpusLevelMetricGrouping(
-        metric_name=list(glue.METRIC_NAMES),
-        higher_is_better=dict.fromkeys(glue.METRIC_NAMES, True),
+        metric_name=list(names),
+        higher_is_better=dict.fromkeys(names, True),
         category=SamplingMethod.GENERATIVE,
-        sample_level_fn=Pet2RepPreparator(),
-        corpus_level_fn=dict.fromkeys(glue.METRIC_NAMES, corpus),
+        sample_level_fn=Pet2RepPreparator(names),
+        corpus_level_fn=dict.fromkeys(names, corpus),
     )
 
 

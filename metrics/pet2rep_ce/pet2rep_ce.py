@@ -20,7 +20,10 @@ state; CE precision, recall and F1 are the macro averages over the three states 
 precision_recall_fscore_support(average="macro", zero_division=0)). The std is a seeded bootstrap over cases.
 With include_nlg=True the module also returns BLEU-1..4 (nltk, smoothing method1), METEOR (nltk, no WordNet) and
 ROUGE-L (rouge_score LCS F-measure) on jieba tokens (Chinese) or lower-cased [a-z0-9]+ tokens (English), averaged
-over pairs with their population std. The numbers are those of pet2rep.metrics.score.
+over pairs with their population std. The numbers are those of pet2rep.metrics.score. Every result names its
+scoring protocol ("protocol": "pet2rep"); protocol="petrg3d" returns instead the NLG metrics as PETRG-3D
+(arXiv 2511.20145) scores them: jieba tokens with punctuation, Google NMT BLEU-1..4 per pair and corpus-level,
+METEOR, ROUGE-1/2/L, CIDEr, x100 (no CE: PETRG-3D's clinical efficacy uses an LLM labeller).
 """
 
 _KWARGS_DESCRIPTION = """
@@ -32,11 +35,15 @@ Args:
     include_nlg (bool): also return bleu_1..bleu_4, meteor, rouge_l (default False).
     bootstrap (int): bootstrap resamples for the CE std (default 1000; 0 turns it off: std 0.0).
     seed (int): bootstrap seed (default 0).
+    protocol (str): "pet2rep" (default) or "petrg3d" (PETRG-3D's NLG definitions, x100; include_nlg, bootstrap
+        and seed do not apply). Another name raises an error listing the valid ones.
 Returns:
     ce_precision, ce_recall, ce_f1: macro averages over the states increased/decreased/absent;
     ce_{precision,recall,f1}_{increased,decreased,absent}: per-state scores;
-    every score's "<name>_std"; per_organ: per-organ scores and counts; num_samples; lang;
+    every score's "<name>_std"; per_organ: per-organ scores and counts; num_samples; lang; protocol;
     with include_nlg: bleu_1, bleu_2, bleu_3, bleu_4, meteor, rouge_l and their "_std".
+    With protocol="petrg3d": bleu_1..bleu_4, meteor, rouge_1, rouge_2, rouge_l, cider (per-pair means x100, each
+    with "_std"), corpus_bleu_1..corpus_bleu_4 (x100), num_samples, lang, protocol.
 Examples:
     >>> pet2rep_ce = evaluate.load("pet2rep_ce")
     >>> predictions = ["肝脏FDG摄取增高。", "双肺FDG摄取未见异常。"]
@@ -56,6 +63,14 @@ Examples:
     ... )
     >>> print(results["ce_f1"], round(results["bleu_1"], 4), round(results["rouge_l"], 4), results["lang"])
     0.3333333333333333 0.8333 0.5 en
+
+    PETRG-3D's protocol (x100; punctuation counts as tokens: 5 of 5 unigrams match, brevity penalty exp(1 - 8/5);
+    CIDEr needs a corpus, a single pair scores 0):
+    >>> results = pet2rep_ce.compute(
+    ...     predictions=["肝脏FDG摄取增高。"], references=["肝脏FDG摄取增高，脾脏未见异常。"], protocol="petrg3d"
+    ... )
+    >>> print(results["protocol"], round(results["bleu_1"], 2), round(results["rouge_l"], 2), results["cider"])
+    petrg3d 54.88 76.92 0.0
 """
 
 
@@ -78,7 +93,11 @@ class Pet2repCe(evaluate.Metric):
             reference_urls=["https://arxiv.org/abs/2508.04062"],
         )
 
-    def _compute(self, predictions, references, lang="auto", include_nlg=False, bootstrap=1000, seed=0):
+    def _compute(
+        self, predictions, references, lang="auto", include_nlg=False, bootstrap=1000, seed=0, protocol="pet2rep"
+    ):
+        if protocol != "pet2rep":  # another protocol defines NLG metrics only; score() validates the name
+            return score(list(predictions), list(references), lang, protocol=protocol, return_per_sample=False)
         metrics = ["ce", "nlg"] if include_nlg else ["ce"]
         return score(
             list(predictions),

@@ -31,6 +31,7 @@ from pet2rep import prompts
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.paper import PAPER_METRICS
 from pet2rep.reports import REPORT_COLUMNS
+from pet2rep.text.protocols import DEFAULT_PROTOCOL, check_protocol
 
 DATASET_ENV = "PET2REP_DATASET"
 #: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
@@ -49,6 +50,8 @@ REQUIRED_COLUMNS = ("case_id", "images")
 #: lighteval commands whose backends build text-only prompts and silently drop ``Doc.images``.
 TEXT_ONLY_COMMANDS = ("vllm", "sglang", "nanotron", "endpoint")
 ALLOW_TEXT_ONLY_ENV = "PET2REP_ALLOW_TEXT_ONLY"
+#: The scoring protocol of the tasks' metrics (pet2rep.text.protocols); default "pet2rep".
+PROTOCOL_ENV = "PET2REP_PROTOCOL"
 DEFAULT_REASONING_TAGS = (("<think>", "</think>"),)
 TINY_BENCHMARKS_URL = (
     "https://raw.githubusercontent.com/felipemaiapolo/tinyBenchmarks/main/tinyBenchmarks/tinyBenchmarks.pkl"
@@ -333,17 +336,39 @@ def response_text(text: Any, text_post_processed: Any = None) -> str:
     return ""
 
 
-def corpus_scores(predictions: Sequence[str], references: Sequence[str], lang: str = "zh") -> dict[str, float]:
-    """The task's corpus result: :data:`METRIC_NAMES` and their ``_std`` from :func:`pet2rep.metrics.score`.
+def resolve_protocol(environ: Mapping[str, str] | None = None) -> str:
+    """The tasks' scoring protocol: ``$PET2REP_PROTOCOL``, else ``"pet2rep"``; InputError naming the valid ones."""
+    environ = os.environ if environ is None else environ
+    return check_protocol(environ.get(PROTOCOL_ENV) or DEFAULT_PROTOCOL).name
 
-    The numbers are those of ``pet2rep.metrics.score(predictions, references, lang=lang)`` (default bootstrap
-    and seed), only the keys differ in number.
+
+def metric_names(protocol: str = DEFAULT_PROTOCOL) -> tuple[str, ...]:
+    """The task's metric names: :data:`METRIC_NAMES`, or under another protocol its keys prefixed ``<protocol>_``.
+
+    The prefix keeps a ``petrg3d`` run's numbers (x100) from being read as ``pet2rep`` ones in lighteval's tables.
+    """
+    if protocol == DEFAULT_PROTOCOL:
+        return METRIC_NAMES
+    return tuple(f"{protocol}_{key}" for key, _ in check_protocol(protocol).columns)
+
+
+def corpus_scores(
+    predictions: Sequence[str], references: Sequence[str], lang: str = "zh", protocol: str = DEFAULT_PROTOCOL
+) -> dict[str, float]:
+    """The task's corpus result: :func:`metric_names` and their ``_std`` from :func:`pet2rep.metrics.score`.
+
+    The numbers are those of ``pet2rep.metrics.score(predictions, references, lang=lang, protocol=protocol)``
+    (default bootstrap and seed), only the keys differ in number (and carry the protocol's prefix).
     """
     from pet2rep.metrics import score
 
-    result = score(list(predictions), list(references), lang=lang, return_per_sample=False)
-    out = {name: float(result[name]) for name in METRIC_NAMES}
-    out.update({f"{name}_std": float(result[f"{name}_std"]) for name in METRIC_NAMES})
+    result = score(list(predictions), list(references), lang=lang, return_per_sample=False, protocol=protocol)
+    keys = METRIC_NAMES if protocol == DEFAULT_PROTOCOL else [k for k, _ in check_protocol(protocol).columns]
+    out = {}
+    for name, key in zip(metric_names(protocol), keys, strict=True):
+        out[name] = float(result[key])
+        if f"{key}_std" in result:  # corpus-level numbers (petrg3d's corpus BLEU) have no spread
+            out[f"{name}_std"] = float(result[f"{key}_std"])
     return out
 
 
@@ -360,7 +385,8 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
     Flags pet2rep task names whose config does not exist (``pet2rep:volumes``; lighteval answers those with a long
     traceback) and backends that silently drop the images (``vllm``, ``sglang``, ``nanotron``, ``endpoint``, and
     ``accelerate`` without ``--vision-model``) unless ``$PET2REP_ALLOW_TEXT_ONLY=1`` (a deliberate text-only
-    ablation). The caller decides what to do with them (the task file exits with the message).
+    ablation), and an unknown ``$PET2REP_PROTOCOL``. The caller decides what to do with them (the task file exits
+    with the message).
     """
     environ = os.environ if environ is None else environ
     args = list(argv[1:])
@@ -369,6 +395,10 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
     command = args[0]
     problems = _unknown_tasks(args[1:])
     text_only = command in TEXT_ONLY_COMMANDS or (command == "accelerate" and "--vision-model" not in args)
+    try:
+        resolve_protocol(environ)
+    except InputError as e:
+        problems.append(f"${PROTOCOL_ENV}: {e}")
     if text_only and environ.get(ALLOW_TEXT_ONLY_ENV) != "1":
         problems.append(
             f"`lighteval {command}` without images: the pet2rep tasks are image-to-report tasks and only "

@@ -1,9 +1,11 @@
 """Every PET2Rep report metric in one call: :func:`score`.
 
-NLG metrics (BLEU-1..4, METEOR, ROUGE-L) are computed per (prediction, reference) pair on
-``pet2rep.text.tokenize`` tokens and averaged over pairs; the clinical-efficacy (CE) metric pools every
-(case, organ) row of the labels ``pet2rep.text.ce.extract_uptake`` reads from both reports. Definitions: issue 3
-and the docstrings of ``pet2rep.text.nlg`` and ``pet2rep.text.ce``.
+Under the default scoring protocol ``"pet2rep"``, NLG metrics (BLEU-1..4, METEOR, ROUGE-L) are computed per
+(prediction, reference) pair on ``pet2rep.text.tokenize`` tokens and averaged over pairs; the clinical-efficacy
+(CE) metric pools every (case, organ) row of the labels ``pet2rep.text.ce.extract_uptake`` reads from both
+reports. Definitions: issue 3 and the docstrings of ``pet2rep.text.nlg`` and ``pet2rep.text.ce``. Other protocols
+(``protocol="petrg3d"``: PETRG-3D's definitions, x100) are described in ``pet2rep.text.protocols`` and
+``docs/metrics.md``.
 
 Spread (the paper's "mean (std)"): for NLG metrics, the population standard deviation (ddof=0, numpy's default)
 of the per-pair scores — a description of how scores spread over the whole test set, which is what a
@@ -18,10 +20,11 @@ from collections.abc import Iterable, Sequence
 from pet2rep.errors import InputError
 from pet2rep.text import ce as _ce
 from pet2rep.text.nlg import NLG_KEYS, bleu_scores, meteor_score, rouge_l_score
+from pet2rep.text.protocols import DEFAULT_PROTOCOL, PET2REP, PETRG3D, PROTOCOL_NAMES, Protocol, check_protocol
 from pet2rep.text.tokenize import check_lang, detect_lang, tokenize
 
-# Metric names accepted by ``metrics=``; "nlg" is all three NLG families.
-METRIC_NAMES = ("bleu", "meteor", "rouge_l", "ce", "nlg")
+# Metric names accepted by ``metrics=`` under the pet2rep protocol; "nlg" is all three NLG families.
+METRIC_NAMES = PET2REP.metric_names
 _NLG_FAMILIES = ("bleu", "meteor", "rouge_l")
 _FAMILY_KEYS = {
     "bleu": ("bleu_1", "bleu_2", "bleu_3", "bleu_4"),
@@ -45,6 +48,7 @@ def score(
     bootstrap: int = 1000,
     seed: int = 0,
     return_per_sample: bool = True,
+    protocol: str = DEFAULT_PROTOCOL,
 ) -> dict:
     """Score generated reports against reference reports.
 
@@ -53,19 +57,24 @@ def score(
         references: reference reports, in the same order.
         lang: ``"zh"``, ``"en"`` or ``"auto"`` (decided once from the references, else from the predictions:
             Chinese when CJK ideographs are over 10% of the letters). Both sides use the same tokenizer.
-        metrics: names from :data:`METRIC_NAMES` (``"nlg"`` = bleu + meteor + rouge_l); default all.
+        metrics: names from :data:`METRIC_NAMES` (``"nlg"`` = bleu + meteor + rouge_l); default all. Under
+            another protocol, its own names (``petrg3d``: bleu, meteor, rouge, cider, nlg).
         bootstrap: number of bootstrap resamples for the CE std (0: no bootstrap, the CE std values are 0.0).
         seed: seed of the bootstrap.
         return_per_sample: include ``per_sample`` (the NLG scores of every pair).
+        protocol: the scoring protocol, one of ``pet2rep.text.protocols.PROTOCOL_NAMES``: ``"pet2rep"`` (these
+            definitions) or ``"petrg3d"`` (PETRG-3D's: ``pet2rep.text.petrg3d``; values x100, no CE).
 
     Returns:
         A dict of plain Python values: ``bleu_1``..``bleu_4``, ``meteor``, ``rouge_l``, ``ce_precision``,
         ``ce_recall``, ``ce_f1``, ``ce_{precision,recall,f1}_{increased,decreased,absent}``, each with a
-        ``<key>_std``; ``num_samples``, ``lang``; ``per_organ`` (CE) and ``per_sample`` (NLG) when selected.
+        ``<key>_std``; ``num_samples``, ``lang``, ``protocol``; ``per_organ`` (CE) and ``per_sample`` (NLG) when
+        selected. Under ``petrg3d``: ``bleu_1``..``bleu_4``, ``meteor``, ``rouge_1``, ``rouge_2``, ``rouge_l``,
+        ``cider`` (per-pair means, each with ``<key>_std``), ``corpus_bleu_1``..``corpus_bleu_4``, x100.
 
     Raises:
-        InputError: not lists of strings, different lengths, no pairs, unknown ``lang`` or metric name,
-            bad ``bootstrap``/``seed``.
+        InputError: not lists of strings, different lengths, no pairs, unknown ``lang``, protocol or metric
+            name, bad ``bootstrap``/``seed``.
     """
     predictions = _check_texts(predictions, "predictions")
     references = _check_texts(references, "references")
@@ -77,13 +86,16 @@ def score(
     if not predictions:
         raise InputError("no reports to score: predictions and references are empty")
     lang = check_lang(lang)
-    families = _check_metrics(metrics)
+    proto = check_protocol(protocol)
+    families = _check_metrics(metrics, proto)
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0 or bootstrap == 1:
         raise InputError(f"bootstrap must be 0 (off) or an int >= 2; got {bootstrap!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"seed must be an int; got {seed!r}")
     if lang == "auto":
         lang = resolve_lang(predictions, references)
+    if proto is PETRG3D:
+        return _score_petrg3d(predictions, references, lang, families, return_per_sample)
 
     result: dict = {}
     per_sample: list[dict[str, float]] = []
@@ -112,8 +124,19 @@ def score(
         result["per_organ"] = scores["per_organ"]
     result["num_samples"] = len(predictions)
     result["lang"] = lang
+    result["protocol"] = proto.name
     if return_per_sample and nlg:
         result["per_sample"] = per_sample
+    return result
+
+
+def _score_petrg3d(predictions, references, lang: str, families: set[str], per_sample: bool) -> dict:
+    from pet2rep.text import petrg3d
+
+    aggregate, samples = petrg3d.score_reports(predictions, references, sorted(families))
+    result: dict = {**aggregate, "num_samples": len(predictions), "lang": lang, "protocol": PETRG3D.name}
+    if per_sample:
+        result["per_sample"] = samples
     return result
 
 
@@ -139,26 +162,29 @@ def _check_texts(texts, name: str) -> list[str]:
     return list(texts)
 
 
-def _check_metrics(metrics) -> set[str]:
+def _check_metrics(metrics, proto: Protocol = PET2REP) -> set[str]:
+    valid = proto.metric_names
+    all_families = {m for m in valid if m != "nlg"}
     if metrics is None:
-        return {"bleu", "meteor", "rouge_l", "ce"}
+        return all_families
     if isinstance(metrics, str):
         metrics = [metrics]
     try:
         names = list(metrics)
     except TypeError:
-        raise InputError(f"metrics must be a list of names from {METRIC_NAMES}; got {metrics!r}") from None
-    unknown = [m for m in names if m not in METRIC_NAMES]
+        raise InputError(f"metrics must be a list of names from {valid}; got {metrics!r}") from None
+    unknown = [m for m in names if m not in valid]
+    where = "" if proto is PET2REP else f" under protocol {proto.name!r}"
     if unknown or not names:
         raise InputError(
-            f"unknown metric name(s) {unknown!r}; valid names: {', '.join(METRIC_NAMES)}"
+            f"unknown metric name(s) {unknown!r}{where}; valid names: {', '.join(valid)}"
             if unknown
-            else f"metrics is empty; valid names: {', '.join(METRIC_NAMES)}"
+            else f"metrics is empty; valid names: {', '.join(valid)}"
         )
     families = set(names)
     if "nlg" in families:
         families.discard("nlg")
-        families.update(_NLG_FAMILIES)
+        families.update(all_families - {"ce"})
     return families
 
 
@@ -186,4 +212,4 @@ def _nlg_per_sample(predictions, references, lang: str, families: list[str]) -> 
     return out
 
 
-__all__ = ["CE_KEYS", "METRIC_NAMES", "NLG_KEYS", "resolve_lang", "score"]
+__all__ = ["CE_KEYS", "METRIC_NAMES", "NLG_KEYS", "PROTOCOL_NAMES", "resolve_lang", "score"]

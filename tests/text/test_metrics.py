@@ -154,7 +154,7 @@ def test_metric_subsets(official_texts):
     nlg_only = score(preds, refs, metrics=["nlg"])
     assert "ce_f1" not in nlg_only and "per_organ" not in nlg_only and "meteor" in nlg_only
     rouge = score(preds, refs, metrics="rouge_l", return_per_sample=False)
-    assert {k for k in rouge if not k.endswith("_std")} == {"rouge_l", "num_samples", "lang"}
+    assert {k for k in rouge if not k.endswith("_std")} == {"rouge_l", "num_samples", "lang", "protocol"}
     full = score(preds, refs, bootstrap=0)
     assert nlg_only["bleu_4"] == full["bleu_4"] and ce_only["ce_f1"] == full["ce_f1"]
 

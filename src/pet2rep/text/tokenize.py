@@ -8,6 +8,9 @@ Definitions (issue 3, normative):
   ``str.isalpha()`` is true; every code point of the CJK ideograph blocks counts as a letter), else ``"en"``;
 - tokens made only of whitespace, punctuation or symbols (Unicode categories Z*, P*, S*) are dropped.
 
+:func:`tokenize_jieba` is the other tokenization a scoring protocol uses (``petrg3d``, PETRG-3D's scorer):
+``jieba.lcut(text)`` whatever the language, only whitespace-only tokens dropped (punctuation kept, case kept).
+
 jieba cuts the text into blocks with its own regex (``jieba.re_han_default``) and segments each block
 independently, so the tokens of a text are the concatenation of the tokens of its blocks. Templated reports
 repeat most blocks (``FDG摄取未见异常``), so blocks are segmented once and memoised: the result is
@@ -29,6 +32,7 @@ _EN_TOKEN_RE = re.compile("[a-z0-9]+")
 _CACHE_MAX_BLOCKS = 200_000
 
 _block_cache: dict[str, tuple[str, ...]] = {}
+_raw_block_cache: dict[str, tuple[str, ...]] = {}
 _jieba = None
 
 
@@ -120,6 +124,38 @@ def _tokenize_zh(text: str) -> list[str]:
     return out
 
 
+def tokenize_jieba(text: str) -> list[str]:
+    """``jieba.lcut(text)`` without whitespace-only tokens: punctuation, symbols and letter case kept.
+
+    The tokens of PETRG-3D's scorer (``[tok for tok in jieba.lcut(text) if tok and tok.strip()]``), for every
+    language. jieba yields whitespace as tokens of their own, so no token kept here holds whitespace.
+
+    Args:
+        text: the report.
+
+    Returns:
+        The tokens.
+
+    Raises:
+        InputError: ``text`` is not a string.
+    """
+    _check_text(text)
+    jieba = _load_jieba()
+    cache = _raw_block_cache
+    out: list[str] = []
+    for block in jieba.re_han_default.split(text):
+        if not block:
+            continue
+        tokens = cache.get(block)
+        if tokens is None:
+            tokens = tuple(t for t in jieba.dt.cut(block) if t.strip())
+            if len(cache) >= _CACHE_MAX_BLOCKS:
+                cache.clear()
+            cache[block] = tokens
+        out.extend(tokens)
+    return out
+
+
 def _is_junk(token: str) -> bool:
     """True for a token made only of whitespace, punctuation or symbols (categories Z*, P*, S*)."""
     return all(ch.isspace() or unicodedata.category(ch)[0] in "ZPS" for ch in token)
@@ -128,3 +164,4 @@ def _is_junk(token: str) -> bool:
 def clear_cache() -> None:
     """Forget memoised jieba blocks (e.g. after changing jieba's dictionary, which pet2rep never does)."""
     _block_cache.clear()
+    _raw_block_cache.clear()

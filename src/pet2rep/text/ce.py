@@ -161,6 +161,7 @@ def _build_lexicon(lang: str) -> dict[str, _Term]:
         "ABNORMAL_TERMS": _Term("abnormal"),
         "NORMAL_TERMS": _Term("normal"),
         "PHYSIO_TERMS": _Term("physio"),
+        "PHYSIO_UPTAKE_TERMS": _Term("physio", uptake=True),
         "DEGREE_TERMS": _Term("degree"),
         "INTENSITY_TERMS": _Term("degree", intensity=True),
         "LESION_TERMS": _Term("lesion"),
@@ -202,6 +203,7 @@ _LEXICON_NAMES = (
     "ABNORMAL_TERMS",
     "NORMAL_TERMS",
     "PHYSIO_TERMS",
+    "PHYSIO_UPTAKE_TERMS",
     "DEGREE_TERMS",
     "INTENSITY_TERMS",
     "LESION_TERMS",
@@ -345,13 +347,17 @@ _DELETE = str.maketrans(
 _NEWLINES_RE = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
 _SPACES_RE = re.compile(r"\s+")
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Spaces between two ideographs carry nothing (肝脏 FDG 摄取 增 高); a line break between two ideographs, or between
-# two lower-case words, is a wrapped line inside a sentence, not a sentence end.
+# Spaces between two ideographs carry nothing (肝脏 FDG 摄取 增 高); a line break after an ideograph or a comma and
+# before an ideograph or a letter, or between two lower-case English words, is a wrapped line inside a sentence, not
+# a sentence end (a line that ends with 。 or is followed by "2." still ends its sentence).
 _CJK_SPACE_RE = re.compile(rf"(?<=[{_CJK}])[^\S\r\n]+(?=[{_CJK}])")
-_WRAP_ZH_RE = re.compile(rf"(?<=[{_CJK}])[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=[{_CJK}])")
+_WRAP_ZH_RE = re.compile(rf"(?<=[{_CJK}，、,：:（(])[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=[{_CJK}a-zA-Z])")
 _WRAP_EN_RE = re.compile(r"(?<=[a-z,])[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=[a-z])")
-# Sentence ends, on the raw text (full-width and small forms included); "." only before whitespace or the end.
-_SENTENCE_END_RE = re.compile(r"([。｡;；﹔!！﹗?？﹖\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]|[.．﹒](?=\s|$))")
+# Sentence ends, on the raw text (full-width and small forms included); "." only before whitespace, the end or an
+# ideograph, or after an ideograph (not in a number: digits are masked as 0 before splitting, "3.7" is "0.0").
+_SENTENCE_END_RE = re.compile(
+    rf"([。｡;；﹔!！﹗?？﹖\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]|[.．﹒](?=\s|$|[{_CJK}])|(?<=[{_CJK}])[.．﹒])"
+)
 _CLAUSE_END_RE = re.compile(r"[,:]")  # after NFKC: ， ： ﹐ ... are , and :
 _MEMO_MAX = 200_000
 # Every decimal digit (ASCII, full-width, ...) becomes "0"; the lexicon holds no digits.

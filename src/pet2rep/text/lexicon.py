@@ -191,7 +191,8 @@ POSTNEG_TERMS_ZH = "不明显 不显著 不确切 消失 已消失 基本消失"
 ABNORMAL_TERMS_ZH = "异常 特殊"
 NORMAL_TERMS_ZH = "正常 均匀 对称 如常 不高 尚均匀 大致正常"
 # physiological: cancels an increase or decrease in the same statement (膀胱内生理性放射性浓聚 is normal)
-PHYSIO_TERMS_ZH = "生理性 生理 生理性摄取 生理性浓聚 生理性分布"
+PHYSIO_TERMS_ZH = "生理性 生理"
+PHYSIO_UPTAKE_TERMS_ZH = "生理性摄取 生理性浓聚 生理性分布 生理性蓄积 生理性代谢 生理性浓集"
 DEGREE_TERMS_ZH = "局灶性 弥漫性 弥漫 局部 明确 确切 程度 环形 结节状 团块状 片状 乳头状 局限性 不规则"
 # intensity degrees: with an uptake noun and a lesion they make an increase (部分伴轻度放射性摄取)
 INTENSITY_TERMS_ZH = "轻度 中度 重度 明显 显著 稍 略 轻微 轻 高度"
@@ -346,6 +347,7 @@ NORMAL_TERMS_EN = (
     "within normal limits|expected|normally|benign"
 )
 PHYSIO_TERMS_EN = "physiologic|physiological|physiologically"
+PHYSIO_UPTAKE_TERMS_EN = "physiologic uptake|physiological uptake|physiologic activity|physiological activity"
 DEGREE_TERMS_EN = (
     "focal|focally|diffuse|diffusely|heterogeneous|heterogeneously|definite|appreciable|obvious|evident|faint|minimal|"
     "very|irregular|nodular|patchy|linear|ring-like|rim|some|any"

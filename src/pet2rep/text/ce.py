@@ -7,39 +7,22 @@ precision, recall and F1: the macro average over the three states of per-state s
 every (case, organ) row, exactly scikit-learn's ``precision_recall_fscore_support(average="macro",
 zero_division=0)`` on the multilabel indicator matrices.
 
-Extraction rules (issue 3), as implemented:
+The extraction rules are specified in ``docs/ce.md`` (normative; the rule names below are its), and every example of
+that document is a test. The pipeline, per report:
 
-1. Sentences end at ``。 ； ; ！ ! ？ ?`` (and their small forms), a line break, or a ``.``/``．`` before whitespace
-   or the end. Each sentence is normalised (NFKC, lower case, template brackets ``[]【】`` removed, digits read as
-   ``0``: numbers never decide anything); clauses end at ``,`` and ``:`` (``，`` ``：`` after NFKC).
-2. Find terms (``pet2rep.text.lexicon``) by longest match: organs, unscored anatomy, lymph-node regions, lymph
-   nodes, uptake nouns, state words, negation cues, modifiers, CT attribute words, comparison cues.
-3. A comparison reference is not a subject: an organ right after a comparison cue (``高于``, ``较``, ``than``,
-   ``compared with``; also ``较正常肝组织``, ``较周围正常肺组织``) or right before a comparison noun (``本底``,
-   ``血池``, ``background``) is dropped, and the statement it sits in goes on through it (``摄取较肝脏增高``).
-4. A lymph-node mention takes its node group from the region and organ terms that directly precede it in the
-   clause (joined only by list words, sides, quantities, stations ``(4R、7区)``, ``未见肿大`` ...; English also
-   ``lymph nodes in the neck``), and those terms are consumed: ``肝胃间隙淋巴结`` is an abdominal node, not liver or
-   stomach. A node mention without a location inherits the group of the previous node mention in the same or previous
-   sentence; else it is not scored.
-5. Statement words that follow one another closely in a clause form a cluster; the cluster is an uptake
-   statement only if it holds an uptake noun (``摄取 代谢 放射性 浓聚 示踪剂 FDG SUV``, ``uptake``,
-   ``hypermetabolic`` ...). A CT attribute word (``密度``) or an anatomy mention ends a cluster, so ``密度增高``
-   is never uptake.
-6. Negation: a cue (``未见 无 未 不 没有``, ``no not without``) negates the state words that follow it in the
-   cluster (through modifiers such as ``异常 明显``, coordinations ``增高或减低`` and juxtaposed states
-   ``稀疏缺损``): the organ is normal. A cue followed by an uptake noun and no state word is the absent state
-   (``未见FDG摄取``, ``无摄取``, ``no FDG uptake``; degree words are transparent: ``未见明显FDG摄取`` is absent too,
-   while ``无异常FDG摄取`` is normal). Post-negations (``增高不明显``, ``is not seen``) negate what precedes them.
-   Uncertainty cues (``考虑 可能 不除外``) do not negate. A physiological word (``生理性``, ``physiologic``) turns an
-   increase or decrease in its statement into normal.
-7. Subjects of a statement: the anatomy mentioned earlier in its clause; else (English) the anatomy right after
-   it in the clause (``increased uptake in the liver``); else the anatomy mentioned since the previous
-   statement in the sentence; else the anatomy right after it (Chinese); else the subject of the previous
-   statement or sentence (carry-over). Unscored anatomy (heart, pleura, vessels, axilla) takes statements
-   too, so they never fall through to an organ.
-8. States accumulate: an organ can be increased and decreased at once; the impression counts like the
-   findings.
+1. Sentences (T1: digits masked as ``0``, wrapped lines joined), each normalised (T2: NFKC, lower case, brackets,
+   traditional characters, spaces between ideographs), cut into clauses at ``,`` and ``:`` (T3).
+2. Terms of ``pet2rep.text.lexicon`` found by longest match (one trie-shaped regex per language).
+3. Per clause, the place words are read (P1-P6): comparison references, node phrases taking the stations listed
+   before them, tissue phrases (brown fat, skin), stations named alone, adjacent places, positional suffixes.
+4. Per clause, statement words form runs; a run with an uptake noun is a statement (S1-S3) whose states follow from
+   its state words, negations (N1-N3: scope, coordination across a CT phrase, resolution), physiological words and
+   comparisons (C, R). The clause becomes a sequence of events: mentions, statements, comparisons, locators, lesions.
+5. Per sentence, statements attach to their subjects (A1-A2, L): the clause's own places, then the places since the
+   previous statement, then carry-over; comparisons and later physiological readings (S4) qualify the statement
+   before them; located nodes take the statement's state.
+6. The states of all statements about an organ accumulate (A3). :func:`explain_uptake` returns the statements with
+   the cue words and the rules applied (the ``pet2rep ce explain`` view).
 
 Sentence and clause analyses are memoised (keyed on everything they depend on): templated reports repeat most
 sentences, which is what makes extraction fast. :func:`clear_cache` empties the memos.
@@ -679,7 +662,8 @@ def _resolve_mentions(norm: str, clause: list[_Element], g: _Grammar) -> None:
             )
             if hit_before or hit_after:
                 el.consumed = el.reference = True
-                local = _LOCAL_RE.search(norm, max(0, el.start - 4), el.start) is not None
+                local_from = before.end if hit_before else max(0, el.start - 4)
+                local = _LOCAL_RE.search(norm, local_from, el.start) is not None
                 kind = "local" if local else "liver" if "liver" in el.term.organs else "other"
                 for cue in (before if hit_before else None, after if hit_after else None):
                     if cue is not None:

@@ -16,7 +16,11 @@ Kinds of term:
 - statement words: uptake nouns, increased / decreased / absent words, negation cues, post-negations
   (``增高不明显``), abnormal / normal words, degree words, CT attribute words (``密度``: what follows is not uptake),
   comparison cues (``高于``, ``较``, ``than``) and comparison nouns (``本底``, ``血池``, ``background``), breaks
-  (``但``, ``but``) and uncertainty cues (``不除外``: never a negation).
+  (``但``, ``but``) and uncertainty cues (``不除外``: never a negation);
+- issue 10 added: tissue heads (``TISSUE_TERMS_*``: 皮下, 脂肪间隙, 胸膜), comparison relations (above, below, equal),
+  reference nouns, intensity degrees, lesion words, parts (包膜下), locators (位于) and positional suffixes (旁, 后方).
+
+What each kind does is specified in ``docs/ce.md``.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ class _Term:
     rel: str | None = None  # the comparison it states: "above", "below", "equal"
     ref: bool = False  # a reference noun (本底, 血池, background)
     tissue: bool = False  # unscored tissue heading a place phrase (皮下, 脂肪间隙, 胸膜)
+    station: bool = True  # a region that names its node group when named alone (not 肋膈角: pleura as often)
     intensity: bool = False  # intensity degree (轻度, 明显)
 
 
@@ -121,6 +122,9 @@ def _build_lexicon(lang: str) -> dict[str, _Term]:
     for group, terms in g["REGION_TERMS"].items():
         for t in _split(terms, lang):
             add(t, _Term("region", organs=(group,)))
+    for group, terms in g["NODE_ONLY_REGION_TERMS"].items():
+        for t in _split(terms, lang):
+            add(t, _Term("region", organs=(group,), station=False))
     simple = {
         "UNSCORED_TERMS": _Term("unscored"),
         "TISSUE_TERMS": _Term("unscored", tissue=True),
@@ -164,6 +168,7 @@ _LEXICON_NAMES = (
     "ORGAN_TERMS",
     "MULTI_ORGAN_TERMS",
     "REGION_TERMS",
+    "NODE_ONLY_REGION_TERMS",
     "UNSCORED_TERMS",
     "TISSUE_TERMS",
     "NODE_TERMS",
@@ -341,7 +346,7 @@ _WRAP_EN_RE = re.compile(r"(?<=[a-z,])[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=[a-z
 _SENTENCE_END_RE = re.compile(
     rf"([。｡;；﹔!！﹗?？﹖\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]|[.．﹒](?=\s|$|[{_CJK}])|(?<=[{_CJK}])[.．﹒])"
 )
-_CLAUSE_END_RE = re.compile(r"[,:]")  # after NFKC: ， ： ﹐ ... are , and :
+_CLAUSE_END_RE = re.compile(r",|:(?!\s?0)")  # after NFKC: ， ： ﹐ ... are , and : (not "SUVmax: 0")
 _MEMO_MAX = 200_000
 # Every decimal digit (ASCII, full-width, ...) becomes "0"; the lexicon holds no digits.
 _DIGIT_RE = re.compile(r"\d")
@@ -496,6 +501,7 @@ def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
     leading: list[tuple] = []  # comparisons before the sentence's first statement: they qualify the previous one
     lesion = False  # a lesion (结节, 肿块, 淋巴结 ...) named so far in the sentence
     node_context = False  # a lymph node named so far in the sentence: a locator places it
+    named = False  # a place named so far in the sentence: a locator's places locate it
     start = 0
     for end in [m.end() for m in _CLAUSE_END_RE.finditer(norm)] + [len(norm)]:
         text = norm[start:end]
@@ -523,14 +529,17 @@ def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
                     value = last_groups or frozenset()
                 else:
                     last_groups = located = value
-                node_context = True
+                node_context = named = True
                 resolved.append(("m", frozenset(x for x in value if x is not None)))
             elif kind == "m":
                 if locating and node_context:  # 淋巴结 ... 较大者位于胰腺后方: a place of the nodes
                     resolved.append(("m", frozenset(x for x in ev[2] if x is not None)))
                     located_here.append(ev[3])
+                elif locating and named:  # 脾脏…，长轴位于左侧第0后肋之间: a place of what was named, not a subject
+                    continue
                 else:
                     resolved.append(("m", ev[1]))
+                named = True
             elif kind == "l":
                 locating = True
             elif kind == "x":
@@ -676,7 +685,8 @@ def _resolve_mentions(norm: str, clause: list[_Element], g: _Grammar) -> None:
             el.groups = frozenset(lx.ORGAN_NODE_GROUP[o] for o in el.term.organs)
         elif kind == "region":
             el.groups = frozenset(el.term.organs)
-            el.organs = el.groups - {None}  # P4: a station named without 淋巴结 counts as its node group
+            if el.term.station:  # P4: a station named without 淋巴结 counts as its node group
+                el.organs = el.groups - {None}
     # P2: a lymph node takes its groups from the places listed right before it (or, in English, right after it)
     last_groups = None
     for i, el in enumerate(mentions):
@@ -887,6 +897,15 @@ def _cluster_statement(norm: str, els: list[_Element], g: _Grammar):
                     if not juxtaposed and not g.coord.search(norm, els[j].end, els[nxt].start):
                         break
                 j += 1
+            if scope and scope[-1] == len(els) - 1 and all(els[j].term.kind in ("abnormal", "degree") for j in scope):
+                # N1: a cue that ends the run after only 明显/异常 is predicative (放射性浓聚未见明显异常): it negates
+                # the run before it, back to the previous negation
+                back = []
+                for j in range(i - 1, -1, -1):
+                    if els[j].term.kind in ("neg", "postneg"):
+                        break
+                    back.append(j)
+                scope = back + scope
             _apply_negation(els, scope, negated, states, notes, el)
         elif kind == "postneg":
             scope = []

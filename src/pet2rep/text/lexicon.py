@@ -146,20 +146,24 @@ REGION_TERMS_ZH = {
     ),
     MEDIASTINAL: (
         "纵隔 纵膈 肺门 气管旁 气管前 隆突下 隆突 主肺动脉窗 血管前间隙 腔静脉后 主动脉弓旁 主动脉窗 支气管旁 食管旁 "
-        "上纵隔 前纵隔 后纵隔 心膈角 膈上 上纵膈 前纵膈 后纵膈 内乳 内乳区 乳内 前肋膈角 肋膈角 胸骨后 胸腺区 膈周 "
+        "上纵隔 前纵隔 后纵隔 心膈角 膈上 上纵膈 前纵膈 后纵膈 内乳 内乳区 乳内 前肋膈角 胸骨后 胸腺区 膈周 "
         "上腔静脉旁 上腔静脉 主动脉弓 心包旁 食管周围"
     ),
     ABDOMINAL: (
         "腹腔 腹膜后 后腹膜 门腔间隙 肝胃间隙 肠系膜 系膜 盆腔 "
         "腹盆腔 盆壁 髂血管旁 髂血管 髂内 髂外 髂总 髂 胃周 肝门 "
         "脾门 胰周 胰头周围 肾门 腹主动脉旁 主动脉旁 下腔静脉旁 闭孔 骶前 膈脚后 膈下 胃左 肝十二指肠韧带 "
-        "肝胃韧带 椎前 腹部 上腹部 下腹部 中腹部 髂血管 髂总血管 髂内血管 髂外血管 腹主动脉 下腔静脉 腹膜腔"
+        "肝胃韧带 椎前 腹部 上腹部 下腹部 中腹部 髂总血管 髂内血管 髂外血管 腹主动脉 下腔静脉 腹膜腔 胃脾韧带 "
+        "脾胃韧带 胃结肠韧带 腹腔干 肠系膜根部"
     ),
     None: (
         "腋窝 腋下 腋 腹股沟 胸壁下 肌间 腘窝 滑车上 纵隔外 胸肌间 胸肌间隙 锁骨下 锁骨下区 锁骨下窝 椎旁 脊柱旁 肋间 "
         "枕部"
     ),
 }
+# node places that name their group only in a node phrase (纵隔、肋膈角多发淋巴结); alone they are pleural as often
+# (肋膈角变钝, 肋膈角积液) and are unscored anatomy
+NODE_ONLY_REGION_TERMS_ZH = {MEDIASTINAL: "肋膈角 肋膈窦"}
 NODE_TERMS_ZH = "淋巴结 淋巴结影 淋巴结节"
 
 UPTAKE_TERMS_ZH = (
@@ -309,6 +313,7 @@ REGION_TERMS_EN = {
     ),
     None: "axilla|axillae|axillary|inguinal|groin|internal mammary|popliteal|epitrochlear|intramammary",
 }
+NODE_ONLY_REGION_TERMS_EN: dict = {}
 NODE_TERMS_EN = "lymph node|lymph nodes|node|nodes|nodal|lymphadenopathy|adenopathy|lymph nodal"
 
 UPTAKE_TERMS_EN = (

@@ -153,7 +153,7 @@ REGION_TERMS_ZH = {
         "腹腔 腹膜后 后腹膜 门腔间隙 肝胃间隙 肠系膜 系膜 盆腔 "
         "腹盆腔 盆壁 髂血管旁 髂血管 髂内 髂外 髂总 髂 胃周 肝门 "
         "脾门 胰周 胰头周围 肾门 腹主动脉旁 主动脉旁 下腔静脉旁 闭孔 骶前 膈脚后 膈下 胃左 肝十二指肠韧带 "
-        "肝胃韧带 椎前 腹部 上腹部 下腹部 中腹部 髂总血管 髂内血管 髂外血管 腹主动脉 下腔静脉 腹膜腔 胃脾韧带 "
+        "肝胃韧带 椎前 髂总血管 髂内血管 髂外血管 腹主动脉 下腔静脉 腹膜腔 胃脾韧带 "
         "脾胃韧带 胃结肠韧带 腹腔干 肠系膜根部"
     ),
     None: (
@@ -161,9 +161,9 @@ REGION_TERMS_ZH = {
         "枕部"
     ),
 }
-# node places that name their group only in a node phrase (纵隔、肋膈角多发淋巴结); alone they are pleural as often
-# (肋膈角变钝, 肋膈角积液) and are unscored anatomy
-NODE_ONLY_REGION_TERMS_ZH = {MEDIASTINAL: "肋膈角 肋膈窦"}
+# node places that name their group only in a node phrase (纵隔、肋膈角多发淋巴结, 腹部多发淋巴结); alone they are
+# unscored anatomy: 肋膈角 is pleural as often (肋膈角变钝, 积液), 腹部 names the whole abdomen (腹部术后)
+NODE_ONLY_REGION_TERMS_ZH = {MEDIASTINAL: "肋膈角 肋膈窦", ABDOMINAL: "腹部 上腹部 下腹部 中腹部"}
 NODE_TERMS_ZH = "淋巴结 淋巴结影 淋巴结节"
 
 UPTAKE_TERMS_ZH = (
@@ -176,7 +176,7 @@ INC_TERMS_ZH = "增高 升高 增加 增强 活跃 稍高 略高 偏高 较高 �
 # terms that are both an uptake noun and a state
 INC_UPTAKE_TERMS_ZH = (
     "浓聚 高代谢 高摄取 摄取高 代谢高 异常浓聚 放射性浓聚 浓聚灶 高代谢灶 浓集 浓集灶 异常浓集 摄聚 增浓 浓聚影 "
-    "高代谢影 高代谢病灶 代谢活跃"
+    "高代谢影 高代谢病灶 代谢活跃 avid"
 )
 DEC_TERMS_ZH = "减低 降低 减少 减弱 稀疏 稍低 略低 偏低 较低 减"
 DEC_UPTAKE_TERMS_ZH = "低代谢 低摄取 摄取低 代谢低 放射性稀疏 放射性减低"

@@ -502,6 +502,7 @@ def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
     lesion = False  # a lesion (结节, 肿块, 淋巴结 ...) named so far in the sentence
     node_context = False  # a lymph node named so far in the sentence: a locator places it
     named = False  # a place named so far in the sentence: a locator's places locate it
+    physiological = False  # a physiological reading stated in the sentence: no lesion uptake is inferred after it
     start = 0
     for end in [m.end() for m in _CLAUSE_END_RE.finditer(norm)] + [len(norm)]:
         text = norm[start:end]
@@ -563,6 +564,8 @@ def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
                     leading.append(ev)
                 continue
             _, states, flags, cues, notes = ev
+            if "physio_only" in flags:
+                physiological = True
             if "physio_only" in flags and statements and not clause_pending:
                 # 局部放射性浓聚，考虑生理性摄取: the physiological reading stated later makes the statement normal
                 s, organs, prev_states, prev_cues, prev_notes = statements[-1]
@@ -574,7 +577,7 @@ def _analyse_sentence(raw: str, g: _Grammar, prev_groups):
                     (*prev_notes, "physiological stated later: normal"),
                 )
                 continue
-            if "weak" in flags and lesion:
+            if "weak" in flags and lesion and not physiological:
                 states = frozenset({_INC})
                 notes = (*notes, "a lesion with an uptake noun and a degree or a SUV value, no state word: increased")
             post = []
@@ -771,6 +774,7 @@ def _clause_events(norm: str, clause: list[_Element], g: _Grammar) -> list:
             out.append(("x",))
             break
     if not any(el.term.uptake for el in clause):  # no uptake noun: no statement; mentions, locators, comparisons
+        ct = any(el.term.kind == "ct" for el in clause)  # 密度高于肝脏 compares densities, not uptake
         for el in clause:
             kind = el.term.kind
             if kind in _MENTION_KINDS:
@@ -778,8 +782,12 @@ def _clause_events(norm: str, clause: list[_Element], g: _Grammar) -> list:
                     out.append(_mention_event(el))
             elif kind == "locator":
                 out.append(("l",))
-            elif el.term.rel is not None:
+            elif el.term.rel is not None and not ct:
                 out.append(("c", el.term.rel, el.ref_kind or "other", el.text))
+        kinds = {el.term.kind for el in clause}
+        if "physio" in kinds and "neg" not in kinds and not _ALTERNATIVE_RE.search(norm):
+            # 考虑生理性 without an uptake noun: a physiological reading of what came before (S4)
+            out.append(("s", frozenset(), frozenset({"physio_only"}), tuple(e.text for e in clause), ()))
         return out
     events: list = []
     cluster: list[_Element] = []

@@ -75,6 +75,10 @@ def test_read_reports_accepts_text_files_jsonl_keys_and_plain_text(tmp_path):
     jl = tmp_path / "r.jsonl"
     jl.write_text('{"id": "a", "text": "x"}\n{"findings": "y"}\n{"case_id": 3, "prediction": "z"}\n', encoding="utf-8")
     assert read_reports(str(jl)) == [("a", "x"), ("line 2", "y"), ("3", "z")]
+    both = tmp_path / "pairs.jsonl"
+    both.write_text('{"id": "p", "reference": "r", "prediction": "q"}\n', encoding="utf-8")
+    assert read_reports(str(both)) == [("p", "r")]
+    assert read_reports(str(both), key="prediction") == [("p", "q")]
     assert read_reports("肝脏FDG摄取增高") == [("<text>", "肝脏FDG摄取增高")]
     long_text = "肝" * 3000  # not a valid file name: read as text, not an OSError
     assert read_reports(long_text) == [("<text>", long_text)]

@@ -32,6 +32,9 @@ def register(subparsers) -> None:
         p.add_argument("input", metavar="FILE_OR_TEXT", help=_INPUT_HELP)
         p.add_argument("--lang", choices=("zh", "en", "auto"), default="auto", help="report language (default: auto)")
         p.add_argument("--json", action="store_true", help="print JSON (one object per report, one per line)")
+        p.add_argument(
+            "--key", help="JSONL: read the report text under this key (default: the first of the list above)"
+        )
     explain.set_defaults(func=run_explain)
     extract.set_defaults(func=run_extract)
 
@@ -41,7 +44,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
     from pet2rep.text.ce_audit import audit_report, format_audit, read_reports
 
-    for i, (name, text) in enumerate(read_reports(args.input)):
+    for i, (name, text) in enumerate(read_reports(args.input, args.key)):
         result = audit_report(text, args.lang)
         if args.json:
             print(json.dumps({"name": name, **result}, ensure_ascii=False))
@@ -55,7 +58,7 @@ def run_extract(args: argparse.Namespace) -> int:
 
     from pet2rep.text.ce_audit import audit_report, read_reports
 
-    for name, text in read_reports(args.input):
+    for name, text in read_reports(args.input, args.key):
         result = audit_report(text, args.lang)
         if args.json:
             print(json.dumps({"name": name, "lang": result["lang"], "labels": result["labels"]}, ensure_ascii=False))

@@ -80,12 +80,12 @@ def format_audit(name: str, result: dict) -> str:
     return "\n".join(lines)
 
 
-def read_reports(source: str) -> list[tuple[str, str]]:
+def read_reports(source: str, key: str | None = None) -> list[tuple[str, str]]:
     """The reports named by a command-line argument, as ``[(name, text)]``.
 
     ``source`` is ``-`` (standard input), the path of a ``.jsonl`` file (one JSON object per line; the text is the
-    first of :data:`TEXT_KEYS` present, the name the first of :data:`ID_KEYS`, else ``line N``), the path of any
-    other file (one report, UTF-8), or else the report text itself.
+    first of :data:`TEXT_KEYS` present, or ``key`` when given; the name the first of :data:`ID_KEYS`, else ``line N``),
+    the path of any other file (one report, UTF-8), or else the report text itself.
 
     Raises:
         InputError: a file that is not UTF-8, a JSONL line that is not an object or has no text key.
@@ -98,7 +98,7 @@ def read_reports(source: str) -> list[tuple[str, str]]:
     if path.suffix.lower() == ".jsonl" and "\n" not in source:
         if not is_file:
             raise MissingFileError(f"{source}: no such file")
-        return _read_jsonl(path)
+        return _read_jsonl(path, key)
     if is_file:
         return [(source, _read_text(path))]
     return [("<text>", source)]
@@ -118,7 +118,8 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: expected UTF-8 text; byte {e.start} is not UTF-8") from None
 
 
-def _read_jsonl(path: Path) -> list[tuple[str, str]]:
+def _read_jsonl(path: Path, key: str | None = None) -> list[tuple[str, str]]:
+    keys = (key,) if key else TEXT_KEYS
     out = []
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
@@ -129,14 +130,14 @@ def _read_jsonl(path: Path) -> list[tuple[str, str]]:
             raise InputError(f"{path}, line {number}: expected a JSON object; {e.msg}") from None
         if not isinstance(row, dict):
             raise InputError(f"{path}, line {number}: expected a JSON object; got {type(row).__name__}")
-        key = next((k for k in TEXT_KEYS if k in row), None)
-        if key is None or not isinstance(row[key], str):
+        found = next((k for k in keys if k in row), None)
+        if found is None or not isinstance(row[found], str):
             raise InputError(
-                f"{path}, line {number}: expected a string under one of {', '.join(TEXT_KEYS)}; "
+                f"{path}, line {number}: expected a string under one of {', '.join(keys)}; "
                 f"got keys {', '.join(map(str, row)) or '(none)'}"
             )
         name = next((str(row[k]) for k in ID_KEYS if k in row), f"line {number}")
-        out.append((name, row[key]))
+        out.append((name, row[found]))
     if not out:
         raise InputError(f"{path}: no reports in the file; expected one JSON object per line")
     return out

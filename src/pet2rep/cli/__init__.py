@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "build",
     "publish",
     "score",
+    "ce",
     "baseline",
     "submission",
 )

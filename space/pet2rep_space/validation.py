@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pet2rep.errors import SubmissionError
-from pet2rep.render_options import RENDER_CONFIGS
+from pet2rep.imaging.render_options import RENDER_CONFIGS
 
 #: The input settings a submission can name: the image configs of the dataset.
 SETTINGS = RENDER_CONFIGS

@@ -160,7 +160,7 @@ def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], d
     """Step 3: both models' predictions, written as JSONL. Returns case ids, references, predictions, readings."""
     from pet2rep import reader
     from pet2rep.cli.baseline import baseline_predictions
-    from pet2rep.render import RenderOptions
+    from pet2rep.imaging.render import RenderOptions
     from pet2rep.reports import write_reports_jsonl
 
     case_ids = list(fused["case_id"])

@@ -4,8 +4,8 @@ It shows that the pictures of a dataset row carry the signal the clinical-effica
 nothing but
 
 - the rendered pictures of one row (``images`` and ``image_names`` of the ``separate``, ``fused`` or ``mip``
-  config), decoding SUV back from them: the hot-iron PET slices by inverting :data:`pet2rep.render.HOT_IRON`, the
-  fused slices by solving the PET-over-CT blend for the colour-map index, the gray MIP from its gray level; and
+  config), decoding SUV back from them: the hot-iron PET slices by inverting :data:`pet2rep.imaging.render.HOT_IRON`,
+  the fused slices by solving the PET-over-CT blend for the colour-map index, the gray MIP from its gray level; and
 - an :class:`Atlas`: where each anatomical part of the phantom lies (what a segmentation model would give),
   built by :func:`atlas_from_truth` from the anatomy of ``truth.json`` alone, without its lesions, labels or the
   case's drawn uptake values.
@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.render import HOT_IRON, RenderOptions, to_picture
+from pet2rep.imaging.render import HOT_IRON, RenderOptions, to_picture
 from pet2rep.synth import ANATOMY, ORGANS, STATES, Structure
 
 # ------------------------------------------------------------------------------------------------ knobs
@@ -176,7 +176,8 @@ def decode_pet(image, suv_window: tuple[float, float] = (0.0, 5.0)) -> np.ndarra
     """SUV of a hot-iron PET picture: exact to the colour map's 256 levels (indices 127 and 128 share one colour),
     the window's top standing for "at least".
 
-    A colour that is not in the map (never, for pictures rendered by :mod:`pet2rep.render`) takes the nearest one.
+    A colour that is not in the map (never, for pictures rendered by :mod:`pet2rep.imaging.render`) takes the nearest
+    one.
     """
     rgb = _rgb(image).astype(np.int32)
     keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
@@ -195,8 +196,8 @@ def decode_fused(
     image, suv_window: tuple[float, float] = (0.0, 5.0), fusion_alpha: float = 0.5, fusion_fade: float = 0.05
 ) -> np.ndarray:
     """SUV of a fused PET/CT picture: per colour, the colour-map index whose blend over some gray CT level
-    explains the three channels best (:func:`pet2rep.render.fuse` inverted). Each channel was rounded to 8 bits after
-    blending, so the index comes back within 2.5 steps (99 % within 1.5) where the PET is drawn at full opacity and
+    explains the three channels best (:func:`pet2rep.imaging.render.fuse` inverted). Each channel was rounded to 8 bits
+    after blending, so the index comes back within 2.5 steps (99 % within 1.5) where the PET is drawn at full opacity and
     within 3.5 steps in the faint range where it fades out (measured by the tests)."""
     rgb = _rgb(image).astype(np.int32)
     flat = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
@@ -537,7 +538,7 @@ def read_images(
             CT pictures are skipped): they say what each picture is and which key plane it shows.
         atlas: the case's :class:`Atlas`.
         options: the rendering options the pictures were made with (SUV window, fusion); default
-            :class:`~pet2rep.render.RenderOptions`.
+            :class:`~pet2rep.imaging.render.RenderOptions`.
 
     Returns:
         The :class:`Reading`: findings per organ.

@@ -24,10 +24,10 @@ from nibabel.orientations import apply_orientation, inv_ornt_aff
 from scipy import ndimage
 
 from pet2rep.errors import InputError
-from pet2rep.geometry import apply_affine
-from pet2rep.io import save_volume, write_json
-from pet2rep.render import CaseVolumes, RenderOptions, choose_key_slices
-from pet2rep.suv import F18_HALF_LIFE_S, suv_parameters
+from pet2rep.imaging.geometry import apply_affine
+from pet2rep.imaging.io import save_volume, write_json
+from pet2rep.imaging.render import CaseVolumes, RenderOptions, choose_key_slices
+from pet2rep.imaging.suv import F18_HALF_LIFE_S, suv_parameters
 
 ORGANS = (
     "brain",
@@ -1133,7 +1133,7 @@ def synthesize_cohort(
 
 # ----------------------------------------------------------------------------------------------- regions
 def load_truth(case_or_path: Any) -> dict:
-    """``truth.json`` of a synthetic case, from a :class:`~pet2rep.cases.Case`, its folder or the file."""
+    """``truth.json`` of a synthetic case, from a :class:`~pet2rep.imaging.cases.Case`, its folder or the file."""
     path = Path(case_or_path.root if hasattr(case_or_path, "case_id") else case_or_path)
     if path.is_dir():
         path = path / "truth.json"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pet2rep.cases import discover_cases
-from pet2rep.render import render_all
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.render import render_all
 from pet2rep.synth import synthesize_cohort
 
 N_CASES = 6

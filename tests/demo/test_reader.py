@@ -14,8 +14,8 @@ import pytest
 
 from pet2rep import reader
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.imaging.render import RenderOptions, fuse, mip_rgb, pet_rgb
 from pet2rep.prompts import template_report
-from pet2rep.render import RenderOptions, fuse, mip_rgb, pet_rgb
 from pet2rep.synth import ANATOMY, ORGANS, STATES
 from pet2rep.text.ce import extract_uptake
 

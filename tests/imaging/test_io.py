@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pet2rep.errors import InputError, MissingFileError, VolumeError
-from pet2rep.io import load_volume, read_json, read_text, save_volume
+from pet2rep.imaging.io import load_volume, read_json, read_text, save_volume
 
 
 def _save(path, data, slope=None, inter=None):
@@ -155,7 +155,7 @@ def test_bad_json_names_line(tmp_path):
 
 
 def test_fast_gzip_path_equals_nibabel(tmp_path, monkeypatch):
-    import pet2rep.io as io_mod
+    import pet2rep.imaging.io as io_mod
 
     rng = np.random.default_rng(2)
     cases = {

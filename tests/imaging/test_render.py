@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import pet2rep.render as render_mod
-from pet2rep.cases import discover_cases
+import pet2rep.imaging.render as render_mod
 from pet2rep.errors import GeometryError, InputError, MetadataError, MissingFileError, VolumeError
-from pet2rep.render import (
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.render import (
     HOT_IRON,
     RENDER_CONFIGS,
     CaseVolumes,

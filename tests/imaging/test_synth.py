@@ -4,11 +4,11 @@ import re
 import numpy as np
 import pytest
 
-from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError
-from pet2rep.io import load_volume
-from pet2rep.render import load_case_volumes, render_all
-from pet2rep.suv import suv_parameters
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.io import load_volume
+from pet2rep.imaging.render import load_case_volumes, render_all
+from pet2rep.imaging.suv import suv_parameters
 from pet2rep.synth import (
     ANATOMY,
     ORGANS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pet2rep.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RENDER_CONFIGS, RenderOptions
+from pet2rep.imaging.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RENDER_CONFIGS, RenderOptions
 
 _DEFAULTS = RenderOptions()
 
@@ -106,7 +106,7 @@ _OPTION_OF_FIELD = {
 
 
 def options_from_args(args: argparse.Namespace):
-    """The :class:`~pet2rep.render.RenderOptions` an argument namespace asks for.
+    """The :class:`~pet2rep.imaging.render.RenderOptions` an argument namespace asks for.
 
     Raises:
         InputError: a bad value, named by its command-line option (``--alpha: expected ...``).
@@ -127,9 +127,9 @@ def options_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pet2rep.cases import scan_cases
     from pet2rep.errors import Pet2RepError
-    from pet2rep.render import render_case
+    from pet2rep.imaging.cases import scan_cases
+    from pet2rep.imaging.render import render_case
 
     options = options_from_args(args)
     scan = scan_cases(args.path)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.errors import InputError, LayoutError, MetadataError, MissingFileError, Pet2RepError
-from pet2rep.io import read_json, read_text
+from pet2rep.imaging.io import read_json, read_text
 
 LAYOUTS = ("generic", "autopet", "nnunet")
 NNUNET_REPORT_KEY = "检查所见"

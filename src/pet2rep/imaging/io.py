@@ -17,7 +17,7 @@ import nibabel as nib
 import numpy as np
 
 from pet2rep.errors import InputError, MissingFileError, VolumeError
-from pet2rep.geometry import spacing_mm
+from pet2rep.imaging.geometry import spacing_mm
 
 try:  # ISA-L's inflate decodes gzip about twice as fast as zlib; gzip decoding dominates loading a volume
     from isal import igzip as _igzip

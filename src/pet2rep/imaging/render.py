@@ -19,9 +19,9 @@ import numpy as np
 from PIL import Image
 
 from pet2rep import __version__
-from pet2rep.cases import Case
 from pet2rep.errors import GeometryError, InputError
-from pet2rep.geometry import (
+from pet2rep.imaging.cases import Case
+from pet2rep.imaging.geometry import (
     AIR_HU,
     check_overlap,
     reorient_to_ras,
@@ -30,8 +30,8 @@ from pet2rep.geometry import (
     spacing_mm,
     survey_body,
 )
-from pet2rep.io import load_volume, nifti_image, write_json
-from pet2rep.render_options import (  # noqa: F401 - re-exported: pet2rep.render is where users look for them
+from pet2rep.imaging.io import load_volume, nifti_image, write_json
+from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users look for them here
     ASPECTS,
     CT_MODES,
     MIP_COLORMAPS,
@@ -39,7 +39,7 @@ from pet2rep.render_options import (  # noqa: F401 - re-exported: pet2rep.render
     SLICE_AXIS,
     RenderOptions,
 )
-from pet2rep.suv import suv_parameters, to_suv
+from pet2rep.imaging.suv import suv_parameters, to_suv
 
 
 def _hot_iron_lut() -> np.ndarray:
@@ -260,7 +260,7 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
     """Key coronal slice indices of a case, and the CT body statistics when asked for.
 
     Returns:
-        ``(indices, survey)`` where ``survey`` is the :class:`~pet2rep.geometry.BodySurvey`.
+        ``(indices, survey)`` where ``survey`` is the :class:`~pet2rep.imaging.geometry.BodySurvey`.
 
     Raises:
         GeometryError: PET and CT do not overlap, or no CT body voxel lies inside the PET field of view.
@@ -382,7 +382,8 @@ def volumes_on_pet_grid(source: Case | CaseVolumes):
         source: a case (its volumes are loaded) or its already loaded :class:`CaseVolumes`.
 
     Returns:
-        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.io.nifti_image`); the
+        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.imaging.io.nifti_image`);
+        the
         SUV image holds ``vols.suv`` itself when that is already float32 in NIfTI's (Fortran) order.
 
     Raises:

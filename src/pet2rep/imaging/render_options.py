@@ -1,6 +1,6 @@
 """Render options and their vocabulary, without numpy: the CLI builds its parsers from them at start-up.
 
-:mod:`pet2rep.render` re-exports everything here.
+:mod:`pet2rep.imaging.render` re-exports everything here.
 """
 
 from __future__ import annotations

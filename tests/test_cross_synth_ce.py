@@ -13,8 +13,8 @@ from pet2rep.text import ce
 
 
 def test_organ_keys_and_states_are_the_same_on_both_sides():
-    assert synth.ORGANS == ce.ORGANS
-    assert synth.STATES == ce.STATES
+    assert synth.anatomy.ORGANS == ce.ORGANS
+    assert synth.anatomy.STATES == ce.STATES
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
 2. build the dataset (every config) into ``--dataset`` (default ``data/pet2rep``) and load it back by its bare name,
    ``datasets.load_dataset("pet2rep", "fused")``;
 3. run two models: the paper's template baseline (what ``pet2rep baseline`` writes) and the image-reading reference
-   model :mod:`pet2rep.reader` on the ``mip`` pictures (the MIP and the 3 fused slices);
+   model :mod:`pet2rep.synth.reader` on the ``mip`` pictures (the MIP and the 3 fused slices);
 4. score both with :func:`pet2rep.metrics.score` and print them beside the paper's template baseline row, with
    per-organ CE;
 5. write ``--out`` (default ``results/demo``): predictions, ``scores.json``, a contact sheet of one case's pictures
@@ -158,10 +158,10 @@ def load_split(name: str, config: str, cache_dir: Path | None):
 
 def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], dict[str, dict[str, str]], dict]:
     """Step 3: both models' predictions, written as JSONL. Returns case ids, references, predictions, readings."""
-    from pet2rep import reader
     from pet2rep.cli.baseline import baseline_predictions
     from pet2rep.imaging.render import RenderOptions
     from pet2rep.reports import write_reports_jsonl
+    from pet2rep.synth import reader
 
     case_ids = list(fused["case_id"])
     references = list(fused["report"])

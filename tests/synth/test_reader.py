@@ -12,11 +12,11 @@ import shutil
 import numpy as np
 import pytest
 
-from pet2rep import reader
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.render import RenderOptions, fuse, mip_rgb, pet_rgb
 from pet2rep.prompts import template_report
-from pet2rep.synth import ANATOMY, ORGANS, STATES
+from pet2rep.synth import decode, reader
+from pet2rep.synth.anatomy import ANATOMY, ORGANS, STATES
 from pet2rep.text.ce import extract_uptake
 
 OPTIONS = RenderOptions()
@@ -26,7 +26,7 @@ STEP = 5.0 / 255  # one colour-map index in SUV
 # ----------------------------------------------------------------------------------------------- decoding
 def test_decode_pet_inverts_the_hot_iron_map():
     suv = np.linspace(0.0, 7.0, 64 * 50, dtype=np.float32).reshape(64, 50)
-    decoded = reader.decode_pet(pet_rgb(suv, OPTIONS))
+    decoded = decode.decode_pet(pet_rgb(suv, OPTIONS))
     assert decoded.shape == suv.shape
     error = np.abs(decoded - np.clip(suv, 0, 5))
     # Exact to the nearest index, except that indices 127 and 128 share a colour (pure red).
@@ -38,25 +38,25 @@ def test_decode_fused_inverts_the_blend_over_any_ct():
     rng = np.random.default_rng(0)
     gray = rng.integers(0, 256, size=(200, 150), dtype=np.uint8)
     suv = rng.uniform(0.25, 6.0, size=(200, 150)).astype(np.float32)
-    error = np.abs(reader.decode_fused(fuse(gray, suv, OPTIONS)) - np.clip(suv, 0, 5)) / STEP
+    error = np.abs(decode.decode_fused(fuse(gray, suv, OPTIONS)) - np.clip(suv, 0, 5)) / STEP
     # Each channel is rounded to 8 bits after blending: the index is recovered to within a step or two.
     assert error.max() <= 2.5 and np.mean(error <= 1.5) > 0.99
     # Faint uptake (PET partly transparent) over dark CT (air, lung, water): within a few steps.
     faint = rng.uniform(0.0, 0.25, size=(200, 150)).astype(np.float32)
     dark = rng.integers(0, 127, size=(200, 150), dtype=np.uint8)
-    assert (np.abs(reader.decode_fused(fuse(dark, faint, OPTIONS)) - faint) / STEP).max() <= 3.5
+    assert (np.abs(decode.decode_fused(fuse(dark, faint, OPTIONS)) - faint) / STEP).max() <= 3.5
     # A near-white focus over mid-gray CT is not mistaken for faint uptake over brighter CT.
     white = np.full((4, 4), 4.98, dtype=np.float32)
-    assert reader.decode_fused(fuse(np.full((4, 4), 92, dtype=np.uint8), white, OPTIONS)).min() >= 4.9
+    assert decode.decode_fused(fuse(np.full((4, 4), 92, dtype=np.uint8), white, OPTIONS)).min() >= 4.9
 
 
 def test_decode_mip_reads_the_inverted_gray_and_the_hot_map():
     rng = np.random.default_rng(1)
     vol = rng.uniform(0.0, 6.0, size=(20, 9, 30)).astype(np.float32)
     expected = np.clip(vol.max(axis=1)[::-1, ::-1].T, 0, 5)
-    assert np.abs(reader.decode_mip(mip_rgb(vol, OPTIONS)) - expected).max() <= STEP / 2 + 1e-5
+    assert np.abs(decode.decode_mip(mip_rgb(vol, OPTIONS)) - expected).max() <= STEP / 2 + 1e-5
     hot = RenderOptions(mip_colormap="hot")
-    assert np.abs(reader.decode_mip(mip_rgb(vol, hot)) - expected).max() <= STEP / 2 + 1e-5
+    assert np.abs(decode.decode_mip(mip_rgb(vol, hot)) - expected).max() <= STEP / 2 + 1e-5
 
 
 # ----------------------------------------------------------------------------------------------- atlas
@@ -83,12 +83,12 @@ def test_atlas_holds_anatomy_geometry_only(truths):
     assert atlas.sex == truth["sex"]
 
 
-def test_reader_output_depends_on_the_images_and_atlas_only(cohort, rendered, tmp_path, monkeypatch):
+def test_reader_output_depends_on_the_images_and_atlas_only(synth_cohort, rendered, tmp_path, monkeypatch):
     def has_lesion(c: str) -> bool:
-        return any(json.loads((cohort / c / "labels.json").read_text(encoding="utf-8")).values())
+        return any(json.loads((synth_cohort / c / "labels.json").read_text(encoding="utf-8")).values())
 
     case_id = next(c for c in sorted(rendered) if has_lesion(c))
-    folder = shutil.copytree(cohort / case_id, tmp_path / case_id)
+    folder = shutil.copytree(synth_cohort / case_id, tmp_path / case_id)
     rc = rendered[case_id]["mip"]
     images = [im.copy() for im in rc.images]  # in memory: nothing is read from disk below
     before = reader.read_report(images, rc.image_names, reader.load_atlas(folder))
@@ -166,11 +166,11 @@ def test_every_location_and_state_reads_back_as_that_organ_and_state(part):
 
 
 # ----------------------------------------------------------------------------------------------- accuracy
-def test_reader_beats_the_template_baseline_on_clinical_efficacy(cohort, rendered, truths):
+def test_reader_beats_the_template_baseline_on_clinical_efficacy(synth_cohort, rendered, truths):
     from pet2rep.metrics import score
 
     ids = sorted(rendered)
-    refs = [(cohort / c / "report.txt").read_text(encoding="utf-8") for c in ids]
+    refs = [(synth_cohort / c / "report.txt").read_text(encoding="utf-8") for c in ids]
     atlases = {c: reader.atlas_from_truth(truths[c]) for c in ids}
     mip = {c: rendered[c]["mip"] for c in ids}
     rows = [{"case_id": c, "images": mip[c].images, "image_names": mip[c].image_names} for c in ids]

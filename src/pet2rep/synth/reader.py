@@ -10,7 +10,7 @@ nothing but
   built by :func:`atlas_from_truth` from the anatomy of ``truth.json`` alone, without its lesions, labels or the
   case's drawn uptake values.
 
-What it knows besides: each part's population range of physiological SUV (:data:`pet2rep.synth.ANATOMY`), which
+What it knows besides: each part's population range of physiological SUV (:data:`pet2rep.synth.anatomy.ANATOMY`), which
 structures can hold lymph nodes (the node stations of the atlas), and how to write a report.
 
 How it reads (:func:`read_images`):
@@ -31,6 +31,10 @@ tests'); the demo's cohort (medium, seed 0) was not used to tune them.
 
 The report (:func:`write_report`) follows the template's style: findings head to toe, one sentence per organ, the
 normal phrasing for organs without a finding, an uptake statement for each finding, then the impression.
+
+Picture decoding lives in :mod:`pet2rep.synth.decode`. The rest stays one module (about 680 lines) on purpose: the
+atlas, the per-slice geometry, the findings and the report writer share the knobs above and the
+:class:`Finding` / :class:`Reading` records, and each step reads the one before it.
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ from typing import Any
 import numpy as np
 
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.imaging.render import HOT_IRON, RenderOptions, to_picture
-from pet2rep.synth import ANATOMY, ORGANS, STATES, Structure
+from pet2rep.imaging.render import RenderOptions, to_picture
+from pet2rep.synth.anatomy import ANATOMY, ORGANS, STATES, Structure
+from pet2rep.synth.decode import decode_fused, decode_mip, decode_pet
 
 # ------------------------------------------------------------------------------------------------ knobs
 HOT_MIN_SUV = 4.2
@@ -154,87 +159,6 @@ def load_atlas(case_dir: str | Path) -> Atlas:
     if not path.is_file():
         raise MissingFileError(f"{path}: no truth.json; the atlas is built from a synthetic case's anatomy")
     return atlas_from_truth(json.loads(path.read_text(encoding="utf-8")))
-
-
-# ------------------------------------------------------------------------------------------------ decoding
-def _unit_to_suv(t: np.ndarray, window: tuple[float, float]) -> np.ndarray:
-    lo, hi = window
-    return (np.float32(lo) + t.astype(np.float32) * np.float32(hi - lo)).astype(np.float32)
-
-
-def _rgb(image) -> np.ndarray:
-    arr = np.asarray(image.convert("RGB") if hasattr(image, "convert") else image)
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise InputError(f"expected an RGB picture, got an array of shape {arr.shape}")
-    return arr
-
-
-_LUT_KEYS = (HOT_IRON[:, 0].astype(np.int32) << 16) | (HOT_IRON[:, 1].astype(np.int32) << 8) | HOT_IRON[:, 2]
-
-
-def decode_pet(image, suv_window: tuple[float, float] = (0.0, 5.0)) -> np.ndarray:
-    """SUV of a hot-iron PET picture: exact to the colour map's 256 levels (indices 127 and 128 share one colour),
-    the window's top standing for "at least".
-
-    A colour that is not in the map (never, for pictures rendered by :mod:`pet2rep.imaging.render`) takes the nearest
-    one.
-    """
-    rgb = _rgb(image).astype(np.int32)
-    keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    order = np.argsort(_LUT_KEYS, kind="stable")
-    sorted_keys = _LUT_KEYS[order]
-    pos = np.clip(np.searchsorted(sorted_keys, keys), 0, 255)
-    index = order[pos]
-    miss = sorted_keys[pos] != keys
-    if miss.any():
-        d = np.abs(rgb[miss][:, None, :] - HOT_IRON[None, :, :].astype(np.int32)).sum(axis=2)
-        index[miss] = d.argmin(axis=1)
-    return _unit_to_suv(index / 255.0, suv_window)
-
-
-def decode_fused(
-    image, suv_window: tuple[float, float] = (0.0, 5.0), fusion_alpha: float = 0.5, fusion_fade: float = 0.05
-) -> np.ndarray:
-    """SUV of a fused PET/CT picture: per colour, the colour-map index whose blend over some gray CT level
-    explains the three channels best (:func:`pet2rep.imaging.render.fuse` inverted). Each channel was rounded to 8 bits
-    after blending, so the index comes back within 2.5 steps (99 % within 1.5) where the PET is drawn at full opacity and
-    within 3.5 steps in the faint range where it fades out (measured by the tests)."""
-    rgb = _rgb(image).astype(np.int32)
-    flat = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    colours, inverse = np.unique(flat.ravel(), return_inverse=True)
-    px = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1).astype(np.float32)
-    t = np.arange(256, dtype=np.float32) / 255.0
-    alpha = np.float32(fusion_alpha) * np.clip(t / np.float32(fusion_fade), 0.0, 1.0)  # (256,)
-    lut = HOT_IRON.astype(np.float32)  # (256, 3)
-    best = np.empty(len(colours), dtype=np.int64)
-    opaque = int(np.argmax(alpha >= np.float32(fusion_alpha)))  # first index drawn at full opacity
-    for start in range(0, len(colours), 4096):
-        chunk = px[start : start + 4096]
-        # residual = pixel - alpha * colour: the CT's share, equal in the three channels for the right index
-        resid = chunk[:, None, :] - alpha[None, :, None] * lut[None, :, :]
-        spread = resid.max(axis=2) - resid.min(axis=2)
-        # The CT gray level an index implies must be a gray level. Ties go to the brighter reading.
-        gray = resid.mean(axis=2) / np.maximum(1.0 - alpha, 1e-6)[None, :]
-        spread += np.where((gray < -1.0) | (gray > 256.0), np.float32(1e3), np.float32(0))
-        tied = spread <= spread.min(axis=1, keepdims=True)
-        pick = 255 - np.argmax(tied[:, ::-1], axis=1)
-        # Rounding to 8 bits moves each channel by up to 1/2: an index at full opacity that explains the pixel that
-        # well wins over a faint (partly transparent) one. A near-gray pixel fits both "faint PET over this gray"
-        # and "near-white PET over a darker gray"; pure CT that bright is bone or soft tissue, which has uptake.
-        full = spread[:, opaque:]
-        fits = full.min(axis=1) <= 1.0 + 1e-3
-        full_pick = 255 - np.argmax((full <= full.min(axis=1, keepdims=True))[:, ::-1], axis=1)
-        best[start : start + 4096] = np.where(fits, full_pick, pick)
-    index = best[inverse].reshape(flat.shape)
-    return _unit_to_suv(index / 255.0, suv_window)
-
-
-def decode_mip(image, suv_window: tuple[float, float] = (0.0, 5.0)) -> np.ndarray:
-    """SUV of a MIP picture: inverted gray (``gray_r``, how the dataset renders it) or hot iron."""
-    rgb = _rgb(image)
-    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
-        return _unit_to_suv((255.0 - rgb[..., 0].astype(np.float32)) / 255.0, suv_window)
-    return decode_pet(image, suv_window)
 
 
 # ------------------------------------------------------------------------------------------------ geometry
@@ -370,7 +294,7 @@ class Reading:
     findings: list[Finding] = field(default_factory=list)
 
     def labels(self) -> dict[str, list[str]]:
-        """Organ -> abnormal states (in :data:`~pet2rep.synth.STATES` order), every organ of the phantom a key."""
+        """Organ -> abnormal states (in :data:`~pet2rep.synth.anatomy.STATES` order); every phantom organ a key."""
         out: dict[str, list[str]] = {o: [] for o in self.organs}
         for f in self.findings:
             if f.state not in out.setdefault(f.organ, []):

@@ -41,6 +41,7 @@ from lighteval.tasks.requests import Doc, SamplingMethod
 
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 
 _problems = glue.invocation_problems(sys.argv)  # an image-dropping backend, a model that is not a VLM
 if _problems:
@@ -101,7 +102,7 @@ class Pet2RepPreparator(Preparator):
     def prepare(self, doc: Doc, model_response, **kwargs) -> dict[str, GenerativeCorpusMetricInput]:
         prediction = glue.response_text(model_response.text, model_response.text_post_processed)
         item = GenerativeCorpusMetricInput(golds=[doc.get_golds()[0]], preds=[prediction])
-        return dict.fromkeys(glue.METRIC_NAMES, item)
+        return dict.fromkeys(HEADLINE_METRICS, item)
 
     def __str__(self) -> str:
         return f"Pet2RepPreparator(version={self.version})"
@@ -127,11 +128,11 @@ class Pet2RepCorpus(CorpusLevelComputation):
 def pet2rep_metrics(lang: str) -> CorpusLevelMetricGrouping:
     corpus = Pet2RepCorpus(lang)
     return CorpusLevelMetricGrouping(
-        metric_name=list(glue.METRIC_NAMES),
-        higher_is_better=dict.fromkeys(glue.METRIC_NAMES, True),
+        metric_name=list(HEADLINE_METRICS),
+        higher_is_better=dict.fromkeys(HEADLINE_METRICS, True),
         category=SamplingMethod.GENERATIVE,
         sample_level_fn=Pet2RepPreparator(),
-        corpus_level_fn=dict.fromkeys(glue.METRIC_NAMES, corpus),
+        corpus_level_fn=dict.fromkeys(HEADLINE_METRICS, corpus),
     )
 
 
@@ -152,4 +153,4 @@ def _task(suite: str, config: str) -> LightevalTaskConfig:
     )
 
 
-TASKS_TABLE = [_task(suite, config) for suite in glue.SUITES for config in prompts.CONFIGS]
+TASKS_TABLE = [_task(suite, config) for suite in glue.SUITES for config in IMAGE_CONFIGS]

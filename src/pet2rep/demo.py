@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pet2rep.vocab import HEADLINE_METRICS, METRIC_GROUPS, METRIC_SHORT_LABELS, ORGANS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS = {
     "template_baseline": {"name": "Template baseline (pet2rep demo)", "setting": "fused"},
@@ -31,8 +33,11 @@ MODELS = {
 }
 """The demo's two models: key -> the name and input setting they are recorded under on the leaderboard."""
 READER_CONFIG = "mip"
-TABLE_METRICS = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
-TABLE_HEADERS = ("BLEU-4", "METEOR", "ROUGE-L", "CE-P", "CE-R", "CE-F1")
+# Narrow headers: "BLEU-4" ... for NLG, "CE-P", "CE-R", "CE-F1" for CE.
+TABLE_HEADERS = tuple(
+    METRIC_SHORT_LABELS[m] if METRIC_GROUPS[m] == "NLG" else f"{METRIC_GROUPS[m]}-{METRIC_SHORT_LABELS[m]}"
+    for m in HEADLINE_METRICS
+)
 _CASE_DIR = re.compile(r"^synth_\d{4}$")
 
 
@@ -217,12 +222,14 @@ def format_table(scores: dict[str, dict], paper: dict, n_cases: int) -> str:
     lines = [f"      {'model':<{width}}{'cases':>6}" + "".join(f"{h:>9}" for h in TABLE_HEADERS)]
     lines.append("      " + "-" * (width + 6 + 9 * len(TABLE_HEADERS)))
     label = "Template baseline, paper Table 1 (its private cohort)"
-    lines.append(f"      {label:<{width}}{'565':>6}" + "".join(f"{paper[m]:>9.4f}" for m in TABLE_METRICS))
+    lines.append(f"      {label:<{width}}{'565':>6}" + "".join(f"{paper[m]:>9.4f}" for m in HEADLINE_METRICS))
     for key, label in (
         ("template_baseline", "Template baseline, measured here (synthetic)"),
         ("image_reader", f"Image reader ({READER_CONFIG} pictures), measured here"),
     ):
-        lines.append(f"      {label:<{width}}{n_cases:>6}" + "".join(f"{scores[key][m]:>9.4f}" for m in TABLE_METRICS))
+        lines.append(
+            f"      {label:<{width}}{n_cases:>6}" + "".join(f"{scores[key][m]:>9.4f}" for m in HEADLINE_METRICS)
+        )
     lines.append(
         "      The paper's row was measured by its authors on their private 565-case cohort; the others on this "
         "synthetic cohort."
@@ -238,8 +245,6 @@ def format_table(scores: dict[str, dict], paper: dict, n_cases: int) -> str:
 
 def format_per_organ(scores: dict[str, dict]) -> str:
     """Per-organ CE (precision / recall / F1 over the organ's three states) of both models."""
-    from pet2rep.text.ce import ORGANS
-
     t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
     head = f"      {'organ':<24}{'ref+':>5}  {'template P/R/F1':>20}  {'reader P/R/F1':>20}  {'reader pred+':>12}"
     lines = ["      per-organ CE (ref+: abnormal (case, state) labels in the references)", head]
@@ -349,8 +354,6 @@ def organ_chart(scores: dict[str, dict], n_cases: int):
     """Per-organ CE F1 of both models as grouped horizontal bars (organs without any abnormal label in the
     references and none predicted have no bars: their F1 is undefined, not 0)."""
     from PIL import Image, ImageDraw
-
-    from pet2rep.text.ce import ORGANS
 
     t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
     row_h, bar_h, left, plot_w, top = 30, 11, 250, 620, 96

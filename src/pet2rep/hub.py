@@ -40,7 +40,6 @@ from pet2rep import __version__
 from pet2rep.errors import InputError, LayoutError, MissingFileError, Pet2RepError, require
 from pet2rep.imaging.cases import BUILD_MARKER, SPLITS, Case, read_split_file, scan_cases
 from pet2rep.imaging.render import (
-    RENDER_CONFIGS,
     RenderOptions,
     choose_key_slices,
     load_case_volumes,
@@ -48,6 +47,7 @@ from pet2rep.imaging.render import (
     volumes_on_pet_grid,
 )
 from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
+from pet2rep.vocab import IMAGE_CONFIGS as RENDER_CONFIGS
 
 #: Every config of the dataset, in card order; ``fused`` is the default.
 CONFIGS = ("fused", "separate", "mip", "volumes")

@@ -29,8 +29,8 @@ from typing import Any
 
 from pet2rep import prompts
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.paper import PAPER_METRICS
 from pet2rep.reports import REPORT_COLUMNS
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 
 DATASET_ENV = "PET2REP_DATASET"
 #: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
@@ -38,8 +38,6 @@ DATASET_ENV = "PET2REP_DATASET"
 DEFAULT_DATASET = "data/pet2rep"
 SPLIT = "test"
 
-#: The six headline metrics (paper Table 1), in table order; each also comes with ``<name>_std``.
-METRIC_NAMES = PAPER_METRICS
 #: Task suites: Chinese reports (the benchmark) and English reports (``report_en``).
 SUITES = {"pet2rep": "zh", "pet2rep_en": "en"}
 #: The dataset column holding each language's reference report.
@@ -217,8 +215,8 @@ def parse_task_name(task_name: str) -> tuple[str, str, str]:
     """``"pet2rep:fused"`` or ``"pet2rep_en:mip|0"`` -> ``(suite, config, lang)``."""
     name = task_name.split("|")[0]
     suite, _, config = name.partition(":")
-    if suite not in SUITES or config not in prompts.CONFIGS:
-        valid = ", ".join(f"{s}:{c}" for s in SUITES for c in prompts.CONFIGS)
+    if suite not in SUITES or config not in IMAGE_CONFIGS:
+        valid = ", ".join(f"{s}:{c}" for s in SUITES for c in IMAGE_CONFIGS)
         raise InputError(f"unknown pet2rep task {task_name!r}; expected one of {valid}")
     return suite, config, SUITES[suite]
 
@@ -334,7 +332,7 @@ def response_text(text: Any, text_post_processed: Any = None) -> str:
 
 
 def corpus_scores(predictions: Sequence[str], references: Sequence[str], lang: str = "zh") -> dict[str, float]:
-    """The task's corpus result: :data:`METRIC_NAMES` and their ``_std`` from :func:`pet2rep.metrics.score`.
+    """The task's corpus result: the headline metrics and their ``_std`` from :func:`pet2rep.metrics.score`.
 
     The numbers are those of ``pet2rep.metrics.score(predictions, references, lang=lang)`` (default bootstrap
     and seed), only the keys differ in number.
@@ -342,8 +340,8 @@ def corpus_scores(predictions: Sequence[str], references: Sequence[str], lang: s
     from pet2rep.metrics import score
 
     result = score(list(predictions), list(references), lang=lang, return_per_sample=False)
-    out = {name: float(result[name]) for name in METRIC_NAMES}
-    out.update({f"{name}_std": float(result[f"{name}_std"]) for name in METRIC_NAMES})
+    out = {name: float(result[name]) for name in HEADLINE_METRICS}
+    out.update({f"{name}_std": float(result[f"{name}_std"]) for name in HEADLINE_METRICS})
     return out
 
 
@@ -432,8 +430,8 @@ def _tasks_arg(args: Sequence[str]) -> list[tuple[str, str]]:
     for spec in args[2].split(","):
         name = spec.split("|")[0].split("@")[0]
         if name in SUITES:
-            found.extend((name, c) for c in prompts.CONFIGS)
-        elif name.partition(":")[0] in SUITES and name.partition(":")[2] in prompts.CONFIGS:
+            found.extend((name, c) for c in IMAGE_CONFIGS)
+        elif name.partition(":")[0] in SUITES and name.partition(":")[2] in IMAGE_CONFIGS:
             suite, _, config = name.partition(":")
             found.append((suite, config))
     return found

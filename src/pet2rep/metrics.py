@@ -18,10 +18,11 @@ from collections.abc import Iterable, Sequence
 from pet2rep.errors import InputError
 from pet2rep.text import ce as _ce
 from pet2rep.text.nlg import NLG_KEYS, bleu_scores, meteor_score, rouge_l_score
-from pet2rep.text.tokenize import check_lang, detect_lang, tokenize
+from pet2rep.text.tokenize import detect_lang, tokenize
+from pet2rep.vocab import check_lang
 
-# Metric names accepted by ``metrics=``; "nlg" is all three NLG families.
-METRIC_NAMES = ("bleu", "meteor", "rouge_l", "ce", "nlg")
+# The metric families ``metrics=`` accepts; "nlg" is all three NLG families.
+METRIC_FAMILIES = ("bleu", "meteor", "rouge_l", "ce", "nlg")
 _NLG_FAMILIES = ("bleu", "meteor", "rouge_l")
 _FAMILY_KEYS = {
     "bleu": ("bleu_1", "bleu_2", "bleu_3", "bleu_4"),
@@ -53,7 +54,7 @@ def score(
         references: reference reports, in the same order.
         lang: ``"zh"``, ``"en"`` or ``"auto"`` (decided once from the references, else from the predictions:
             Chinese when CJK ideographs are over 10% of the letters). Both sides use the same tokenizer.
-        metrics: names from :data:`METRIC_NAMES` (``"nlg"`` = bleu + meteor + rouge_l); default all.
+        metrics: names from :data:`METRIC_FAMILIES` (``"nlg"`` = bleu + meteor + rouge_l); default all.
         bootstrap: number of bootstrap resamples for the CE std (0: no bootstrap, the CE std values are 0.0).
         seed: seed of the bootstrap.
         return_per_sample: include ``per_sample`` (the NLG scores of every pair).
@@ -147,13 +148,13 @@ def _check_metrics(metrics) -> set[str]:
     try:
         names = list(metrics)
     except TypeError:
-        raise InputError(f"metrics must be a list of names from {METRIC_NAMES}; got {metrics!r}") from None
-    unknown = [m for m in names if m not in METRIC_NAMES]
+        raise InputError(f"metrics must be a list of names from {METRIC_FAMILIES}; got {metrics!r}") from None
+    unknown = [m for m in names if m not in METRIC_FAMILIES]
     if unknown or not names:
         raise InputError(
-            f"unknown metric name(s) {unknown!r}; valid names: {', '.join(METRIC_NAMES)}"
+            f"unknown metric name(s) {unknown!r}; valid names: {', '.join(METRIC_FAMILIES)}"
             if unknown
-            else f"metrics is empty; valid names: {', '.join(METRIC_NAMES)}"
+            else f"metrics is empty; valid names: {', '.join(METRIC_FAMILIES)}"
         )
     families = set(names)
     if "nlg" in families:
@@ -186,4 +187,4 @@ def _nlg_per_sample(predictions, references, lang: str, families: list[str]) -> 
     return out
 
 
-__all__ = ["CE_KEYS", "METRIC_NAMES", "NLG_KEYS", "resolve_lang", "score"]
+__all__ = ["CE_KEYS", "METRIC_FAMILIES", "NLG_KEYS", "resolve_lang", "score"]

@@ -173,7 +173,7 @@ def test_non_utf8_report_is_a_clear_error(imaging, tmp_path):
     case = discover_cases(folder)[0]
     with pytest.raises(InputError, match=r"case 'c1': report.txt: not valid UTF-8"):
         case.read_report()
-    with pytest.raises(InputError, match="lang must be 'zh' or 'en'"):
+    with pytest.raises(InputError, match="lang must be one of 'zh', 'en'"):
         case.read_report("fr")
 
 

@@ -16,8 +16,9 @@ from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.render import RenderOptions, fuse, mip_rgb, pet_rgb
 from pet2rep.prompts import template_report
 from pet2rep.synth import decode, reader
-from pet2rep.synth.anatomy import ANATOMY, ORGANS, STATES
+from pet2rep.synth.anatomy import ANATOMY
 from pet2rep.text.ce import extract_uptake
+from pet2rep.vocab import ORGANS, STATES
 
 OPTIONS = RenderOptions()
 STEP = 5.0 / 255  # one colour-map index in SUV

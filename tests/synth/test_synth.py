@@ -10,9 +10,10 @@ from pet2rep.imaging.io import load_volume
 from pet2rep.imaging.render import load_case_volumes, render_all
 from pet2rep.imaging.suv import suv_parameters
 from pet2rep.synth import load_truth, organ_mask, organ_regions, synthesize_cohort
-from pet2rep.synth.anatomy import ANATOMY, ORGANS, STATES
+from pet2rep.synth.anatomy import ANATOMY
 from pet2rep.synth.lesions import Lesion, labels_of
 from pet2rep.synth.reports import write_reports
+from pet2rep.vocab import ORGANS, STATES
 
 # ---------------------------------------------------------------- a minimal extractor following issue 3's rules
 # (organ terms, uptake words, negation, lymph-node groups, comparison references, carry-over). It checks that the

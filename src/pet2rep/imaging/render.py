@@ -35,11 +35,11 @@ from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users 
     ASPECTS,
     CT_MODES,
     MIP_COLORMAPS,
-    RENDER_CONFIGS,
     SLICE_AXIS,
     RenderOptions,
 )
 from pet2rep.imaging.suv import suv_parameters, to_suv
+from pet2rep.vocab import IMAGE_CONFIGS
 
 
 def _hot_iron_lut() -> np.ndarray:
@@ -290,14 +290,14 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
 
 def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     configs = tuple(configs)
-    unknown = [c for c in configs if c not in RENDER_CONFIGS]
+    unknown = [c for c in configs if c not in IMAGE_CONFIGS]
     if unknown or not configs:
-        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(IMAGE_CONFIGS)}")
     return configs
 
 
 def render_volumes(
-    vols: CaseVolumes, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+    vols: CaseVolumes, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
     """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
     options = options or RenderOptions()
@@ -356,7 +356,7 @@ def render_volumes(
 
 
 def render_all(
-    case: Case, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+    case: Case, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
     """Render one case in several configs, loading its volumes once.
 
@@ -368,9 +368,9 @@ def render_all(
 
 
 def render_case(case: Case, config: str, options: RenderOptions | None = None) -> RenderedCase:
-    """Render one case in one config (see :data:`RENDER_CONFIGS`)."""
-    if config not in RENDER_CONFIGS:
-        raise InputError(f"unknown render config {config!r}; expected one of {list(RENDER_CONFIGS)}")
+    """Render one case in one config (see :data:`IMAGE_CONFIGS`)."""
+    if config not in IMAGE_CONFIGS:
+        raise InputError(f"unknown render config {config!r}; expected one of {list(IMAGE_CONFIGS)}")
     return render_all(case, (config,), options)[config]
 
 

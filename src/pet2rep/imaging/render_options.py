@@ -10,10 +10,6 @@ from dataclasses import dataclass
 
 from pet2rep.errors import InputError
 
-RENDER_CONFIGS = ("separate", "fused", "mip")
-"""``separate``: CT and PET of location 1, 2, 3 (6 images); ``fused``: 3 fused images; ``mip``: a coronal PET
-MIP followed by the 3 fused images."""
-
 CT_MODES = ("window", "zscore")
 ASPECTS = ("native", "mm")
 MIP_COLORMAPS = ("gray_r", "hot")

@@ -14,37 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ORGANS = (
-    "brain",
-    "eye",
-    "sinus",
-    "pharynx",
-    "salivary_gland",
-    "thyroid",
-    "cervical_lymph_node",
-    "lung",
-    "mediastinal_lymph_node",
-    "breast",
-    "esophagus",
-    "liver",
-    "gallbladder",
-    "pancreas",
-    "spleen",
-    "kidney",
-    "adrenal",
-    "stomach",
-    "intestine",
-    "abdominal_lymph_node",
-    "prostate",
-    "uterus_adnexa",
-    "bladder",
-    "bone",
-)
-"""The 24 organ keys of the clinical-efficacy metric, head to toe (equal to ``pet2rep.text.ce.ORGANS``)."""
-
-STATES = ("increased", "decreased", "absent")
-"""The abnormal uptake states (equal to ``pet2rep.text.ce.STATES``)."""
-
 
 @dataclass(frozen=True)
 class Part:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pet2rep.synth.anatomy import ORGANS, SOFT_HU, STATES, Structure
+from pet2rep.synth.anatomy import SOFT_HU, Structure
 from pet2rep.synth.phantom import CaseDraw, Grid, plane_y, world_to_body
+from pet2rep.vocab import ORGANS, STATES
 
 # Lesion catalogue: organ -> states it can take and a relative frequency per state.
 _LESION_WEIGHTS: dict[str, dict[str, float]] = {

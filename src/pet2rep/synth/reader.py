@@ -50,8 +50,9 @@ import numpy as np
 
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.render import RenderOptions, to_picture
-from pet2rep.synth.anatomy import ANATOMY, ORGANS, STATES, Structure
+from pet2rep.synth.anatomy import ANATOMY, Structure
 from pet2rep.synth.decode import decode_fused, decode_mip, decode_pet
+from pet2rep.vocab import ORGANS, STATES
 
 # ------------------------------------------------------------------------------------------------ knobs
 HOT_MIN_SUV = 4.2
@@ -294,7 +295,7 @@ class Reading:
     findings: list[Finding] = field(default_factory=list)
 
     def labels(self) -> dict[str, list[str]]:
-        """Organ -> abnormal states (in :data:`~pet2rep.synth.anatomy.STATES` order); every phantom organ a key."""
+        """Organ -> abnormal states (in :data:`~pet2rep.vocab.STATES` order); every phantom organ a key."""
         out: dict[str, list[str]] = {o: [] for o in self.organs}
         for f in self.findings:
             if f.state not in out.setdefault(f.organ, []):

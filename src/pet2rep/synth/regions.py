@@ -11,7 +11,8 @@ import numpy as np
 
 from pet2rep.errors import InputError
 from pet2rep.imaging.geometry import apply_affine
-from pet2rep.synth.anatomy import ORGANS, Structure
+from pet2rep.synth.anatomy import Structure
+from pet2rep.vocab import ORGANS
 
 
 def load_truth(case_or_path: Any) -> dict:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pet2rep.synth.anatomy import ORGANS, STATES
 from pet2rep.synth.lesions import Lesion
+from pet2rep.vocab import ORGANS, STATES
 
 _ZH_NORMAL: dict[str, tuple[str, ...]] = {
     "brain": (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
 from pet2rep.text import ce as _ce
 from pet2rep.text.nlg import NLG_KEYS, bleu_scores, meteor_score, rouge_l_score
@@ -79,10 +80,8 @@ def score(
         raise InputError("no reports to score: predictions and references are empty")
     lang = check_lang(lang)
     families = _check_metrics(metrics)
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0 or bootstrap == 1:
-        raise InputError(f"bootstrap must be 0 (off) or an int >= 2; got {bootstrap!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"seed must be an int; got {seed!r}")
+    check("bootstrap", bootstrap, Options(0), Integer(low=2))
+    check("seed", seed, Integer())
     if lang == "auto":
         lang = resolve_lang(predictions, references)
 

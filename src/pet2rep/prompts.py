@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
 from pet2rep.vocab import IMAGE_CONFIGS, check_lang
 
@@ -137,9 +138,7 @@ _MARKERS = re.compile(r"[\[\]【】]")
 
 
 def _check_config(config: str) -> str:
-    if config not in IMAGE_CONFIGS:
-        raise InputError(f"config must be one of {', '.join(IMAGE_CONFIGS)}; got {config!r}")
-    return config
+    return check("config", config, Options(*IMAGE_CONFIGS))
 
 
 def check_num_images(config: str, num_images: int) -> int:
@@ -149,8 +148,7 @@ def check_num_images(config: str, num_images: int) -> int:
         The number of coronal slice locations the images cover.
     """
     _check_config(config)
-    if isinstance(num_images, bool) or not isinstance(num_images, int):
-        raise InputError(f"num_images must be an int; got {type(num_images).__name__}")
+    check("num_images", num_images, Integer())
     if config == "fused" and num_images >= 1:
         return num_images
     if config == "separate" and num_images >= 2 and num_images % 2 == 0:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pet2rep.errors import InputError, LayoutError, MissingFileError
+from pet2rep.files import read_text
 from pet2rep.vocab import DATASET_CONFIGS, FINDINGS_KEY, check_lang
 
 REPORT_FILES = {"zh": "report.txt", "en": "report_en.txt"}
@@ -139,7 +140,7 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
         return read_reports_jsonl(path)
     report_name = REPORT_FILES[lang]
     if (path / report_name).is_file():  # a single case folder
-        return {path.name: _read_text(path / report_name)}
+        return {path.name: read_text(path / report_name)}
     out: dict[str, str] = {}
     reports_dir = path / "reports"
     if lang == "zh" and reports_dir.is_dir():
@@ -149,7 +150,7 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
         for case_dir in sorted(p for p in path.iterdir() if p.is_dir()):
             report = case_dir / report_name
             if report.is_file():
-                out[case_dir.name] = _read_text(report)
+                out[case_dir.name] = read_text(report)
     if not out:
         configs = sorted(
             (p for p in path.iterdir() if p.is_dir() and any(p.glob("test-*.parquet"))),
@@ -196,19 +197,9 @@ def read_build_reports(files: list[Path], column: str = "report") -> dict[str, s
     return dict(sorted(out.items()))
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"{path}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x})") from e
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def _read_nnunet_report(path: Path) -> str:
     try:
-        record = json.loads(_read_text(path))
+        record = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from e
     if not isinstance(record, dict) or not isinstance(record.get(FINDINGS_KEY), str):

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from pet2rep.errors import InputError
+from pet2rep.checks import Options, check
 
 ORGANS = (
     "brain",
@@ -117,7 +117,4 @@ def check_lang(lang: object, *, allow_auto: bool = True, name: str = "lang") -> 
     Raises:
         InputError: any other value, naming the valid ones.
     """
-    valid = (*LANGS, AUTO_LANG) if allow_auto else LANGS
-    if not isinstance(lang, str) or lang not in valid:
-        raise InputError(f"{name} must be one of {', '.join(map(repr, valid))}; got {lang!r}")
-    return lang
+    return check(name, lang, Options(*LANGS, AUTO_LANG) if allow_auto else Options(*LANGS))

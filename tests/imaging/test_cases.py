@@ -171,7 +171,7 @@ def test_non_utf8_report_is_a_clear_error(imaging, tmp_path):
     folder = imaging.make_generic_case(tmp_path, "c1", report=None)
     (folder / "report.txt").write_bytes("肝脏未见异常".encode("gb18030"))
     case = discover_cases(folder)[0]
-    with pytest.raises(InputError, match=r"case 'c1': report.txt: not valid UTF-8"):
+    with pytest.raises(InputError, match=r"case 'c1': report.txt: line 1: not valid UTF-8"):
         case.read_report()
     with pytest.raises(InputError, match="lang must be one of 'zh', 'en'"):
         case.read_report("fr")

@@ -324,7 +324,7 @@ def test_wording_varies_between_cases(synth_cohort):
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"n": 0}, "n must be a positive integer"),
+        ({"n": 0}, "n must be an integer >= 1; got 0"),
         ({"n": 1, "size": "huge"}, "size must be one of"),
         ({"n": 1, "seed": -1}, "seed"),
     ],

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.errors import InputError, LayoutError, MetadataError, MissingFileError, Pet2RepError
-from pet2rep.imaging.io import read_json, read_text
+from pet2rep.files import read_json, read_text
 from pet2rep.vocab import FINDINGS_KEY, check_lang
 
 LAYOUTS = ("generic", "autopet", "nnunet")

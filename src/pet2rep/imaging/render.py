@@ -20,6 +20,7 @@ from PIL import Image
 
 from pet2rep import __version__
 from pet2rep.errors import GeometryError, InputError
+from pet2rep.files import write_json
 from pet2rep.imaging.cases import Case
 from pet2rep.imaging.geometry import (
     AIR_HU,
@@ -30,7 +31,7 @@ from pet2rep.imaging.geometry import (
     spacing_mm,
     survey_body,
 )
-from pet2rep.imaging.io import load_volume, nifti_image, write_json
+from pet2rep.imaging.io import load_volume, nifti_image
 from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users look for them here
     ASPECTS,
     CT_MODES,

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from pet2rep.errors import InputError
-from pet2rep.imaging.io import save_volume, write_json
+from pet2rep.checks import Integer, Options, check
+from pet2rep.files import write_json
+from pet2rep.imaging.io import save_volume
 from pet2rep.imaging.suv import F18_HALF_LIFE_S, suv_parameters
 from pet2rep.synth.lesions import draw_specs, labels_of, place_lesions
 from pet2rep.synth.phantom import (
@@ -68,8 +69,7 @@ def _suv_factor(meta: dict) -> float:
 
 def synthesize_case(out_dir: str | Path, index: int, seed: int = 0, size: str = "small") -> Path:
     """Write one synthetic case ``synth_<index>`` under ``out_dir``; returns its folder."""
-    if size not in GRIDS:
-        raise InputError(f"size must be one of {list(GRIDS)}, got {size!r}")
+    check("size", size, Options(*GRIDS))
     rng = np.random.default_rng([int(seed), int(index)])
     case_id = f"synth_{index:04d}"
     draw = draw_case(case_id, rng)
@@ -179,12 +179,9 @@ def synthesize_cohort(
     Returns:
         The case folders, in order.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"n must be a positive integer, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    if size not in GRIDS:
-        raise InputError(f"size must be one of {list(GRIDS)}, got {size!r}")
+    check("n", n, Integer(low=1))
+    check("seed", seed, Integer(low=0))
+    check("size", size, Options(*GRIDS))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     indices = range(n)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
+from pet2rep.score_result import ScoreResult
 from pet2rep.text import ce as _ce
 from pet2rep.text.nlg import NLG_KEYS, bleu_scores, meteor_score, rouge_l_score
 from pet2rep.text.tokenize import detect_lang, tokenize
@@ -47,7 +48,7 @@ def score(
     bootstrap: int = 1000,
     seed: int = 0,
     return_per_sample: bool = True,
-) -> dict:
+) -> ScoreResult:
     """Score generated reports against reference reports.
 
     Args:
@@ -61,8 +62,9 @@ def score(
         return_per_sample: include ``per_sample`` (the NLG scores of every pair).
 
     Returns:
-        A dict of plain Python values: ``bleu_1``..``bleu_4``, ``meteor``, ``rouge_l``, ``ce_precision``,
-        ``ce_recall``, ``ce_f1``, ``ce_{precision,recall,f1}_{increased,decreased,absent}``, each with a
+        A :class:`~pet2rep.score_result.ScoreResult` (a plain dict) of plain Python values: ``bleu_1``..``bleu_4``,
+        ``meteor``, ``rouge_l``, ``ce_precision``, ``ce_recall``, ``ce_f1``,
+        ``ce_{precision,recall,f1}_{increased,decreased,absent}``, each with a
         ``<key>_std``; ``num_samples``, ``lang``; ``per_organ`` (CE) and ``per_sample`` (NLG) when selected.
 
     Raises:
@@ -114,7 +116,7 @@ def score(
     result["lang"] = lang
     if return_per_sample and nlg:
         result["per_sample"] = per_sample
-    return result
+    return ScoreResult(**result)
 
 
 def resolve_lang(predictions: Sequence[str], references: Sequence[str]) -> str:

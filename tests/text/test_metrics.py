@@ -193,3 +193,15 @@ def test_bad_input(kwargs, message):
 def test_metric_names_are_listed():
     assert set(METRIC_FAMILIES) == {"bleu", "meteor", "rouge_l", "ce", "nlg"}
     assert not math.isnan(score(["x"], ["x"], bootstrap=0)["bleu_1"])
+
+
+def test_the_result_is_a_plain_dict_with_exactly_the_declared_keys():
+    from typing import get_type_hints
+
+    from pet2rep.score_result import OrganScore, ScoreResult
+
+    result = score(["肝脏FDG摄取增高。"], ["肝脏FDG摄取未见异常。"], bootstrap=0)
+    assert type(result) is dict
+    assert set(result) == set(get_type_hints(ScoreResult))  # every metric selected: every declared key is there
+    assert all(set(organ) == set(get_type_hints(OrganScore)) for organ in result["per_organ"].values())
+    assert set(score(["a"], ["a"], metrics=["ce"], bootstrap=0)) < set(get_type_hints(ScoreResult))

@@ -5,7 +5,7 @@ in a temporary folder (or ``--case DIR`` is used). Timed, each the median of ``-
 
 - load (nibabel): ``np.asanyarray(nib.load(f).dataobj)`` for CT and PET: "merely loading the voxel data";
 - load (pet2rep): ``pet2rep.imaging.io.load_volume`` for both (ISA-L gzip decoding, dtype kept);
-- render: ``pet2rep.imaging.render.render_all(case, ("separate", "fused", "mip"))``: one call, volumes loaded once;
+- render: ``pet2rep.imaging.render.render_all(case, ("fused", "separate", "mip"))``: one call, volumes loaded once;
 - naive: ``nib.load`` both, the whole CT resampled to the PET grid with
   ``nibabel.processing.resample_from_to(order=1, cval=-1024)`` (the same trilinear sampling), reoriented, key
   slices from the body mask of the resampled CT, then the same three configs drawn;
@@ -38,7 +38,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-CONFIGS = ("separate", "fused", "mip")
+from pet2rep.vocab import IMAGE_CONFIGS
 
 
 def _case(path: Path):
@@ -65,7 +65,7 @@ def load_pet2rep(case) -> int:
 def render(case):
     from pet2rep.imaging.render import render_all
 
-    return render_all(case, CONFIGS)
+    return render_all(case, IMAGE_CONFIGS)
 
 
 def ct_on_pet(vols, method: str, dtype=np.int16) -> np.ndarray:
@@ -97,7 +97,7 @@ def naive(case, indices: list[int] | None = None):
     centre = round(float((profile * np.arange(profile.size)).sum() / profile.sum()))
     own = key_slice_indices(centre, suv.shape[1], options)
     indices = own if indices is None else indices
-    images: dict[str, list] = {c: [] for c in CONFIGS}
+    images: dict[str, list] = {c: [] for c in IMAGE_CONFIGS}
     images["mip"].append(mip_rgb(suv, options))
     for j in indices:
         gray = to_picture(ct_gray(ct_data[:, j, :].astype(np.float32), options))
@@ -246,7 +246,7 @@ def _run(args, case_dir: Path) -> int:
     naive_idx, naive_imgs = naive(case, ours["fused"].slice_indices)
     max_diff = max(
         int(np.abs(np.asarray(a, dtype=np.int16) - _rgb(b).astype(np.int16)).max())
-        for c in CONFIGS
+        for c in IMAGE_CONFIGS
         for a, b in zip(ours[c].images, naive_imgs[c], strict=True)
     )
 

@@ -16,7 +16,7 @@ import pandas as pd
 from pet2rep import __version__ as pet2rep_version
 from pet2rep.errors import Pet2RepError, SubmissionError
 from pet2rep.paper import load_table1
-from pet2rep.vocab import METRIC_LABELS
+from pet2rep.vocab import HEADLINE_METRICS, METRIC_LABELS
 from pet2rep_space import leaderboard, quota, validation
 from pet2rep_space.config import SpaceConfig
 from pet2rep_space.references import ReferenceSet, load_references
@@ -175,7 +175,7 @@ class LeaderboardService:
 def status_message(record: dict) -> str:
     """The submitter's confirmation: the aggregate scores of the accepted submission (markdown-safe)."""
     scores = record["scores"]
-    parts = [f"{name} {scores[metric]:.4f}" for metric, name in METRIC_LABELS.items()]
+    parts = [f"{METRIC_LABELS[metric]} {scores[metric]:.4f}" for metric in HEADLINE_METRICS]
     return (
         f"Accepted: {record['model_name']!r} ({record['setting']}, {record['num_samples']} cases). "
         f"Overall {leaderboard.overall_pct(scores):.1f}%; " + ", ".join(parts) + "."

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pet2rep.vocab import HEADLINE_METRICS, METRIC_GROUPS, METRIC_SHORT_LABELS, ORGANS
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS, METRIC_GROUPS, METRIC_SHORT_LABELS, ORGANS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS = {
@@ -296,7 +296,7 @@ def contact_sheet(args: argparse.Namespace, case_id: str, readings: dict):
 
     name = args.dataset.resolve().name
     rows = []
-    for config in ("separate", "fused", "mip"):
+    for config in IMAGE_CONFIGS:
         ds = load_split(name, config, args.hf_cache)
         row = ds[list(ds["case_id"]).index(case_id)]
         rows.append((config, row))

@@ -6,7 +6,7 @@
 - :data:`IMAGE_CONFIGS` and :data:`DATASET_CONFIGS`: the dataset configs, in the one order used everywhere (the
   lighteval tasks, the dataset card, the CLI, the Space; ``fused`` is the default);
 - :data:`HEADLINE_METRICS` with :data:`METRIC_LABELS`, :data:`METRIC_GROUPS` and :data:`METRIC_SHORT_LABELS`: the six
-  metrics of the paper's Table 1, how they are named on screen, and the family each belongs to;
+  metrics of the paper's Table 1, how they (and BLEU-1..3) are named on screen, and the family each belongs to;
 - :data:`CATEGORIES` and :data:`SUBMISSION_CATEGORY`: the model categories of the paper and of leaderboard
   submissions;
 - :data:`FINDINGS_KEY`: the key of the findings text in an nnU-Net-style (AutoPET-RG-Lym) report JSON.
@@ -64,6 +64,9 @@ HEADLINE_METRICS = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", 
 """The metrics of the paper's Table 1, in its column order: the leaderboard's, the lighteval task's."""
 
 METRIC_LABELS = {
+    "bleu_1": "BLEU-1",
+    "bleu_2": "BLEU-2",
+    "bleu_3": "BLEU-3",
     "bleu_4": "BLEU-4",
     "meteor": "METEOR",
     "rouge_l": "ROUGE-L",
@@ -71,7 +74,8 @@ METRIC_LABELS = {
     "ce_recall": "CE recall",
     "ce_f1": "CE F1",
 }
-"""How a headline metric is named in text meant for people."""
+"""How an overall metric of :func:`pet2rep.metrics.score` is named in text meant for people (the headline metrics
+and BLEU-1..3), in table order."""
 
 METRIC_GROUPS = {
     "bleu_4": "NLG",

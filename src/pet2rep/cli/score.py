@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-_OVERALL = (
-    ("BLEU-1", "bleu_1"),
-    ("BLEU-2", "bleu_2"),
-    ("BLEU-3", "bleu_3"),
-    ("BLEU-4", "bleu_4"),
-    ("METEOR", "meteor"),
-    ("ROUGE-L", "rouge_l"),
-    ("CE precision", "ce_precision"),
-    ("CE recall", "ce_recall"),
-    ("CE F1", "ce_f1"),
-)
+from pet2rep.vocab import AUTO_LANG, LANGS
 
 
 def register(subparsers) -> None:
@@ -31,7 +21,7 @@ def register(subparsers) -> None:
     parser.add_argument("--references", required=True, help="references JSONL, case folder or `pet2rep build` folder")
     parser.add_argument(
         "--lang",
-        choices=("zh", "en", "auto"),
+        choices=(*LANGS, AUTO_LANG),
         default="auto",
         help="report language (default: auto; with a case folder, en reads report_en.txt)",
     )
@@ -68,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
 
 def format_table(result: dict) -> str:
     """A plain-text table of a ``pet2rep.metrics.score`` result: overall (mean, std), CE per state, per organ."""
-    from pet2rep.text.ce import ORGANS, STATES
+    from pet2rep.vocab import METRIC_LABELS, ORGANS, STATES
 
     lines = [f"{result['num_samples']} cases, lang {result['lang']}", ""]
     lines.append(f"{'metric':<14}{'mean':>8}{'std':>8}")
-    for label, key in _OVERALL:
+    for key, label in METRIC_LABELS.items():
         if key in result:
             lines.append(f"{label:<14}{result[key]:>8.4f}{result[key + '_std']:>8.4f}")
     if "ce_f1" in result:

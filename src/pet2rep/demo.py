@@ -167,6 +167,7 @@ def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], d
     from pet2rep.imaging.render import RenderOptions
     from pet2rep.reports import write_reports_jsonl
     from pet2rep.synth import reader
+    from pet2rep.synth.atlas import load_atlas
 
     case_ids = list(fused["case_id"])
     references = list(fused["report"])
@@ -184,7 +185,7 @@ def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], d
     reports = {}
     for row in iterator:
         # The reader sees the row's pictures and the case's anatomy atlas (truth.json without its lesions) only.
-        atlas = reader.load_atlas(args.data / row["case_id"])
+        atlas = load_atlas(args.data / row["case_id"])
         reading = reader.read_images(row["images"], row["image_names"], atlas)
         readings[row["case_id"]] = reading
         reports[row["case_id"]] = reader.write_report(reading, suv_top=report_top)

@@ -15,6 +15,7 @@ import pytest
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.render import RenderOptions, fuse, mip_rgb, pet_rgb
 from pet2rep.prompts import template_report
+from pet2rep.synth import atlas as atlas_mod
 from pet2rep.synth import decode, reader
 from pet2rep.synth.anatomy import ANATOMY
 from pet2rep.text.ce import extract_uptake
@@ -74,11 +75,11 @@ def _scrambled(truth: dict) -> dict:
 
 def test_atlas_holds_anatomy_geometry_only(truths):
     truth = next(t for t in truths.values() if t["lesions"])
-    atlas = reader.atlas_from_truth(truth)
+    atlas = atlas_mod.atlas_from_truth(truth)
     assert set(atlas.__dataclass_fields__) == {"case_id", "pet_affine", "pet_shape", "parts"}
     assert all(p.suv is None and p.hu is None for p in atlas.parts)
     assert not any(p.name.startswith("lesion") for p in atlas.parts)
-    same = reader.atlas_from_truth(_scrambled(truth))
+    same = atlas_mod.atlas_from_truth(_scrambled(truth))
     assert [p.to_json() for p in same.parts] == [p.to_json() for p in atlas.parts]
     assert np.array_equal(same.pet_affine, atlas.pet_affine) and same.pet_shape == atlas.pet_shape
     assert atlas.sex == truth["sex"]
@@ -92,15 +93,15 @@ def test_reader_output_depends_on_the_images_and_atlas_only(synth_cohort, render
     folder = shutil.copytree(synth_cohort / case_id, tmp_path / case_id)
     rc = rendered[case_id]["mip"]
     images = [im.copy() for im in rc.images]  # in memory: nothing is read from disk below
-    before = reader.read_report(images, rc.image_names, reader.load_atlas(folder))
-    assert reader.read_images(images, rc.image_names, reader.load_atlas(folder)).findings
+    before = reader.read_report(images, rc.image_names, atlas_mod.load_atlas(folder))
+    assert reader.read_images(images, rc.image_names, atlas_mod.load_atlas(folder)).findings
 
     # Ground truth gone or falsified: no reports, no labels, a truth.json without lesions and with other uptake.
     for name in ("report.txt", "report_en.txt", "labels.json"):
         (folder / name).unlink()
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
     (folder / "truth.json").write_text(json.dumps(_scrambled(truth)), encoding="utf-8")
-    atlas = reader.load_atlas(folder)
+    atlas = atlas_mod.load_atlas(folder)
 
     # And no file may be opened while reading: the inputs are the pictures and the atlas.
     def refuse(*args, **kwargs):
@@ -122,7 +123,7 @@ def test_reader_output_depends_on_the_images_and_atlas_only(synth_cohort, render
 def test_report_states_exactly_what_the_reader_saw(rendered, truths):
     seen_abnormal = 0
     for case_id, configs in rendered.items():
-        atlas = reader.atlas_from_truth(truths[case_id])
+        atlas = atlas_mod.atlas_from_truth(truths[case_id])
         for config in ("separate", "fused", "mip"):
             rc = configs[config]
             reading = reader.read_images(rc.images, rc.image_names, atlas)
@@ -138,7 +139,7 @@ def test_report_states_exactly_what_the_reader_saw(rendered, truths):
 @pytest.mark.parametrize("sex", ["M", "F"])
 def test_a_normal_reading_is_normal_for_every_organ(truths, sex):
     truth = next(t for t in truths.values() if t["sex"] == sex)
-    atlas = reader.atlas_from_truth(truth)
+    atlas = atlas_mod.atlas_from_truth(truth)
     report = reader.write_report(reader.Reading(atlas.case_id, atlas.organs, atlas.sex))
     assert not any(extract_uptake(report, "zh").values())
     for organ in atlas.organs:
@@ -172,7 +173,7 @@ def test_reader_beats_the_template_baseline_on_clinical_efficacy(synth_cohort, r
 
     ids = sorted(rendered)
     refs = [(synth_cohort / c / "report.txt").read_text(encoding="utf-8") for c in ids]
-    atlases = {c: reader.atlas_from_truth(truths[c]) for c in ids}
+    atlases = {c: atlas_mod.atlas_from_truth(truths[c]) for c in ids}
     mip = {c: rendered[c]["mip"] for c in ids}
     rows = [{"case_id": c, "images": mip[c].images, "image_names": mip[c].image_names} for c in ids]
     preds = reader.predict(rows, atlases)
@@ -187,7 +188,7 @@ def test_reader_beats_the_template_baseline_on_clinical_efficacy(synth_cohort, r
 # ----------------------------------------------------------------------------------------------- errors
 def test_bad_inputs_are_refused_with_a_reason(rendered, truths, tmp_path):
     case_id = sorted(rendered)[0]
-    atlas = reader.atlas_from_truth(truths[case_id])
+    atlas = atlas_mod.atlas_from_truth(truths[case_id])
     rc = rendered[case_id]["separate"]
     with pytest.raises(InputError, match=r"image name 'x\.png'"):
         reader.read_images(rc.images[:1], ["x.png"], atlas)
@@ -199,8 +200,8 @@ def test_bad_inputs_are_refused_with_a_reason(rendered, truths, tmp_path):
     with pytest.raises(InputError, match="2 images but 1 image names"):
         reader.read_images(rc.images[:2], rc.image_names[:1], atlas)
     with pytest.raises(MissingFileError, match=r"truth\.json"):
-        reader.load_atlas(tmp_path)
+        atlas_mod.load_atlas(tmp_path)
     with pytest.raises(InputError, match="no atlas"):
         reader.predict([{"case_id": "nope", "images": [], "image_names": []}], {})
     with pytest.raises(InputError, match="pet_grid"):
-        reader.atlas_from_truth({"case_id": "c"})
+        atlas_mod.atlas_from_truth({"case_id": "c"})

@@ -6,7 +6,8 @@
 - ``reports``: Chinese and English structured reports written from the lesions;
 - ``cohort``: :func:`synthesize_cohort` / :func:`synthesize_case`: the case folders on disk;
 - ``regions``: organ boxes and masks from a case's ``truth.json``;
-- ``reader``: the demo's image-reading reference model (pictures + an anatomy atlas in, a report out).
+- ``reader``: the demo's image-reading reference model (pictures + an anatomy atlas in, a report out), on top of
+  ``decode`` (pictures back to SUV) and ``atlas`` (where the parts lie on a case's pictures).
 """
 
 from pet2rep.synth.cohort import synthesize_case, synthesize_cohort

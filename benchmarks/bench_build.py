@@ -12,7 +12,8 @@ A synthetic cohort (``--size realistic``: CT 512x512x400 int16, PET 192x192x260 
   ``num_proc=1`` run): ``prepare`` (the builder passes: all of the above + Arrow writing), ``parquet`` (writing the
   shards), ``card``; plus ``register`` (the datasets cache refresh ``pet2rep build`` ends with) once;
 - **the volumes config's CT** (median over the cases, same loaded volumes, same run): the CT resampled onto the
-  whole PET grid by ``pet2rep.geometry.resample_to_grid`` with ``method="general"`` (3-D sampling of every point,
+  whole PET grid by ``pet2rep.imaging.geometry.resample_to_grid`` with ``method="general"`` (3-D sampling of every
+  point,
   the path before the separable one) and ``method="separable"`` (three 1-D passes: what ``auto`` picks for
   axis-aligned grids), and the NIfTI encoding + gzip of both volumes; so ``nifti`` before = general + encoding;
 - **peak memory vs cases**: the build (num_proc 1, registration included) of ``--cases`` and of ``--max-cases``
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args, data: Path, tmp: Path) -> int:
     from pet2rep import hub
-    from pet2rep.cases import discover_cases
+    from pet2rep.imaging.cases import discover_cases
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     small = _subset(data, args.cases, tmp / f"first_{args.cases}")
@@ -147,8 +148,8 @@ def _run(args, data: Path, tmp: Path) -> int:
     # The volumes config's CT on the PET grid, both methods on the same loaded volumes.
     grid: dict[str, list[float]] = {"general": [], "separable": [], "encode": []}
     if "volumes" in configs:
-        from pet2rep.geometry import resample_to_grid
-        from pet2rep.render import load_case_volumes, volumes_on_pet_grid
+        from pet2rep.imaging.geometry import resample_to_grid
+        from pet2rep.imaging.render import load_case_volumes, volumes_on_pet_grid
 
         for case in cases:
             vols = load_case_volumes(case)

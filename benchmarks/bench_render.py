@@ -4,13 +4,14 @@ A realistic synthetic case (CT 512x512x400 int16, PET 192x192x260 float32 in Bq/
 in a temporary folder (or ``--case DIR`` is used). Timed, each the median of ``--repeat`` runs, interleaved:
 
 - load (nibabel): ``np.asanyarray(nib.load(f).dataobj)`` for CT and PET: "merely loading the voxel data";
-- load (pet2rep): ``pet2rep.io.load_volume`` for both (ISA-L gzip decoding, dtype kept);
-- render: ``pet2rep.render.render_all(case, ("separate", "fused", "mip"))``: one call, volumes loaded once;
+- load (pet2rep): ``pet2rep.imaging.io.load_volume`` for both (ISA-L gzip decoding, dtype kept);
+- render: ``pet2rep.imaging.render.render_all(case, ("fused", "separate", "mip"))``: one call, volumes loaded once;
 - naive: ``nib.load`` both, the whole CT resampled to the PET grid with
   ``nibabel.processing.resample_from_to(order=1, cval=-1024)`` (the same trilinear sampling), reoriented, key
   slices from the body mask of the resampled CT, then the same three configs drawn;
 - CT on the PET grid (the ``volumes`` dataset config): the loaded CT resampled onto the whole PET grid as int16 by
-  ``pet2rep.geometry.resample_to_grid`` with ``method="general"`` (3-D trilinear sampling of every grid point) and
+  ``pet2rep.imaging.geometry.resample_to_grid`` with ``method="general"`` (3-D trilinear sampling of every grid point)
+  and
   ``method="separable"`` (three 1-D passes, for axis-aligned grids), with their largest difference.
 
 Peak memory of ``render``, ``naive`` and both resampling methods (``grid_*``) is measured in fresh subprocesses,
@@ -37,11 +38,11 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-CONFIGS = ("separate", "fused", "mip")
+from pet2rep.vocab import IMAGE_CONFIGS
 
 
 def _case(path: Path):
-    from pet2rep.cases import discover_cases
+    from pet2rep.imaging.cases import discover_cases
 
     (case,) = discover_cases(path)
     return case
@@ -54,7 +55,7 @@ def load_nibabel(case) -> int:
 
 
 def load_pet2rep(case) -> int:
-    from pet2rep.io import load_volume
+    from pet2rep.imaging.io import load_volume
 
     ct = load_volume(case.ct_path, case_id=case.case_id)
     pet = load_volume(case.pet_input_path, case_id=case.case_id, float32=True)
@@ -62,14 +63,14 @@ def load_pet2rep(case) -> int:
 
 
 def render(case):
-    from pet2rep.render import render_all
+    from pet2rep.imaging.render import render_all
 
-    return render_all(case, CONFIGS)
+    return render_all(case, IMAGE_CONFIGS)
 
 
 def ct_on_pet(vols, method: str, dtype=np.int16) -> np.ndarray:
     """The loaded CT resampled onto the whole PET grid (what the ``volumes`` config stores)."""
-    from pet2rep.geometry import resample_to_grid
+    from pet2rep.imaging.geometry import resample_to_grid
 
     return resample_to_grid(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype=dtype, method=method)
 
@@ -79,8 +80,8 @@ def naive(case, indices: list[int] | None = None):
     slices found on the resampled CT's body mask)."""
     from nibabel.processing import resample_from_to
 
-    from pet2rep.render import RenderOptions, ct_gray, fuse, key_slice_indices, mip_rgb, pet_rgb, to_picture
-    from pet2rep.suv import suv_parameters
+    from pet2rep.imaging.render import RenderOptions, ct_gray, fuse, key_slice_indices, mip_rgb, pet_rgb, to_picture
+    from pet2rep.imaging.suv import suv_parameters
 
     options = RenderOptions()
     ct_img = nib.load(str(case.ct_path))
@@ -96,7 +97,7 @@ def naive(case, indices: list[int] | None = None):
     centre = round(float((profile * np.arange(profile.size)).sum() / profile.sum()))
     own = key_slice_indices(centre, suv.shape[1], options)
     indices = own if indices is None else indices
-    images: dict[str, list] = {c: [] for c in CONFIGS}
+    images: dict[str, list] = {c: [] for c in IMAGE_CONFIGS}
     images["mip"].append(mip_rgb(suv, options))
     for j in indices:
         gray = to_picture(ct_gray(ct_data[:, j, :].astype(np.float32), options))
@@ -135,11 +136,11 @@ def child(kind: str, case_dir: str) -> None:
     # Import everything first: module allocations are not the operation's.
     import nibabel.processing  # noqa: F401
 
-    import pet2rep.render  # noqa: F401
+    import pet2rep.imaging.render  # noqa: F401
 
     case = _case(Path(case_dir))
     if kind.startswith("grid_"):  # the resampling alone: the volumes are loaded before the measurement
-        from pet2rep.render import load_case_volumes
+        from pet2rep.imaging.render import load_case_volumes
 
         vols = load_case_volumes(case)
         method = kind.removeprefix("grid_")
@@ -210,7 +211,7 @@ def _run(args, case_dir: Path) -> int:
     sizes = f"raw {raw / 2**20:.0f} MiB, files {files / 2**20:.0f} MiB"
     print(f"case {case.case_id}: CT {ct_shape}, PET {pet_shape}; {sizes}")
 
-    from pet2rep.render import load_case_volumes
+    from pet2rep.imaging.render import load_case_volumes
 
     vols = load_case_volumes(case)
     times: dict[str, list[float]] = {
@@ -245,7 +246,7 @@ def _run(args, case_dir: Path) -> int:
     naive_idx, naive_imgs = naive(case, ours["fused"].slice_indices)
     max_diff = max(
         int(np.abs(np.asarray(a, dtype=np.int16) - _rgb(b).astype(np.int16)).max())
-        for c in CONFIGS
+        for c in IMAGE_CONFIGS
         for a, b in zip(ours[c].images, naive_imgs[c], strict=True)
     )
 

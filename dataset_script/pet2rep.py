@@ -1,9 +1,10 @@
 # Copyright 2026 The pet2rep developers. Licensed under the Apache License, Version 2.0.
 """PET2Rep: whole-body FDG PET/CT report generation, as a ``datasets`` builder.
 
-A thin adapter over ``pet2rep``: cases are found by :func:`pet2rep.cases.scan_cases` (generic, autoPET and
+A thin adapter over ``pet2rep``: cases are found by :func:`pet2rep.imaging.cases.scan_cases` (generic, autoPET and
 nnU-Net layouts) and each row is made by :func:`pet2rep.hub.case_rows` (key slices rendered by
-:mod:`pet2rep.render`, reports and CE labels). Configs: ``fused`` (default), ``separate``, ``mip``, ``volumes``.
+:mod:`pet2rep.imaging.render`, reports and CE labels). Configs: ``fused`` (default), ``separate``, ``mip``,
+``volumes``.
 Splits: ``test``, or those of ``splits.json`` at the data root.
 
 ``datasets`` 5 no longer runs loading scripts, so the builder is used directly (``pet2rep build`` does this and
@@ -28,9 +29,9 @@ from dataclasses import dataclass, field
 import datasets
 
 from pet2rep import hub
-from pet2rep.cases import scan_cases
 from pet2rep.errors import InputError, Pet2RepError
-from pet2rep.render import RenderOptions
+from pet2rep.imaging.cases import scan_cases
+from pet2rep.imaging.render import RenderOptions
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Pet2RepConfig(datasets.BuilderConfig):
     """A PET2Rep config.
 
     Attributes:
-        render_options: how key slices are chosen and drawn (:class:`pet2rep.render.RenderOptions`).
+        render_options: how key slices are chosen and drawn (:class:`pet2rep.imaging.render.RenderOptions`).
         writer_batch_size: rows held in memory before the writer flushes (small for ``volumes``).
         failures_dir: when set, failed cases are recorded there and left out instead of raising.
         share_dir: a scratch folder through which one pass hands the rows of other configs to their passes.

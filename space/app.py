@@ -19,7 +19,7 @@ from pet2rep_space.service import LeaderboardService, status_message
 from pet2rep_space.validation import SETTINGS
 
 from pet2rep.errors import Pet2RepError
-from pet2rep.text.ce import ORGANS
+from pet2rep.vocab import CATEGORIES, ORGANS, SUBMISSION_CATEGORY
 
 APP_DIR = Path(__file__).resolve().parent
 logger = logging.getLogger("pet2rep_space.app")
@@ -39,7 +39,7 @@ CSS = """
 """
 EMPTY_ORGAN = dict.fromkeys(lb.ORGAN_METRICS, float("nan"))
 SETTING_CHOICES = [*SETTINGS, "template"]
-CATEGORY_CHOICES = ["baseline", "general", "medical", "closed", lb.SUBMISSION_CATEGORY]
+CATEGORY_CHOICES = [*CATEGORIES, SUBMISSION_CATEGORY]
 SOURCE_CHOICES = [lb.SOURCE_PAPER, lb.SOURCE_SUBMISSION]
 ORGAN_ORDER = [lb.organ_label(organ) for organ in ORGANS]  # head to toe
 ORGAN_HEADER = """### Per-organ clinical efficacy of a submission

@@ -43,6 +43,7 @@ from lighteval.tasks.requests import Doc, SamplingMethod
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
 from pet2rep.errors import InputError
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 
 _problems = glue.invocation_problems(sys.argv)  # an image-dropping backend, a model that is not a VLM
 if _problems:
@@ -104,7 +105,7 @@ class Pet2RepPreparator(Preparator):
 
     version = VERSION
 
-    def __init__(self, metric_names=glue.METRIC_NAMES):
+    def __init__(self, metric_names=HEADLINE_METRICS):
         self.metric_names = tuple(metric_names)
 
     def prepare(self, doc: Doc, model_response, **kwargs) -> dict[str, GenerativeCorpusMetricInput]:
@@ -166,4 +167,4 @@ def _task(suite: str, config: str) -> LightevalTaskConfig:
     )
 
 
-TASKS_TABLE = [_task(suite, config) for suite in glue.SUITES for config in prompts.CONFIGS]
+TASKS_TABLE = [_task(suite, config) for suite in glue.SUITES for config in IMAGE_CONFIGS]

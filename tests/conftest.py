@@ -33,3 +33,13 @@ def official_demo_dir() -> Path:
     if not OFFICIAL_DEMO_DIR.is_dir():
         pytest.skip(f"the official demo case is not at {OFFICIAL_DEMO_DIR}")
     return OFFICIAL_DEMO_DIR
+
+
+@pytest.fixture(scope="session")
+def synth_cohort(tmp_path_factory) -> Path:
+    """Six small synthetic cases (seed 0), made once per test session; tests must not modify them."""
+    from pet2rep.synth import synthesize_cohort
+
+    out = tmp_path_factory.mktemp("synth") / "cohort"
+    synthesize_cohort(out, 6, seed=0, size="small", progress=False)
+    return out

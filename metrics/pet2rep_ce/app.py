@@ -6,6 +6,8 @@ from pathlib import Path
 import evaluate
 import gradio as gr
 
+from pet2rep.vocab import AUTO_LANG, LANGS
+
 module = evaluate.load(str(Path(__file__).with_name("pet2rep_ce.py")))
 
 
@@ -25,7 +27,7 @@ demo = gr.Interface(
     inputs=[
         gr.Textbox(label="predictions (one report per line)", lines=6),
         gr.Textbox(label="references (one report per line)", lines=6),
-        gr.Dropdown(["auto", "zh", "en"], value="auto", label="lang"),
+        gr.Dropdown([AUTO_LANG, *LANGS], value=AUTO_LANG, label="lang"),
         gr.Checkbox(label="include NLG metrics (BLEU, METEOR, ROUGE-L)"),
     ],
     outputs=gr.Code(language="json", label="scores"),

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pet2rep.errors import InputError
+from pet2rep.vocab import check_lang
 
-LANGS = ("zh", "en", "auto")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -108,8 +108,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> SpaceConfig:
         data_dir = "/data/pet2rep" if on_spaces and Path("/data").is_dir() else "space_data"
     references = _get(env, "PET2REP_REFERENCES")
     lang = _get(env, "PET2REP_LANG") or "auto"
-    if lang not in LANGS:
-        raise InputError(f"environment variable PET2REP_LANG should be one of {LANGS}, got {lang!r}")
+    check_lang(lang, name="environment variable PET2REP_LANG")
     cache = _get(env, "PET2REP_REFERENCES_CACHE") or "~/.cache/pet2rep/references"
     max_upload_mb = _number(env, "PET2REP_MAX_UPLOAD_MB", 5.0, kind=float, minimum=0.001)
     return SpaceConfig(

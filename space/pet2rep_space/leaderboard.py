@@ -12,7 +12,8 @@ from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
-from pet2rep.paper import PAPER_METRICS, PAPER_URL
+from pet2rep.paper import PAPER_URL
+from pet2rep.vocab import HEADLINE_METRICS, METRIC_GROUPS, METRIC_SHORT_LABELS, SUBMISSION_CATEGORY
 
 COL_MODEL = "Model"
 COL_LINK = "Link"
@@ -22,14 +23,7 @@ COL_SOURCE = "Source"
 COL_OVERALL = "Overall (%)"
 COL_DATE = "Date"
 # Column groups are named by a prefix: NLG (text overlap) and CE (clinical efficacy).
-METRIC_COLUMNS = {
-    "bleu_4": "NLG · BLEU-4",
-    "meteor": "NLG · METEOR",
-    "rouge_l": "NLG · ROUGE-L",
-    "ce_precision": "CE · P",
-    "ce_recall": "CE · R",
-    "ce_f1": "CE · F1",
-}
+METRIC_COLUMNS = {m: f"{METRIC_GROUPS[m]} · {METRIC_SHORT_LABELS[m]}" for m in HEADLINE_METRICS}
 COLUMNS = (
     COL_MODEL,
     COL_SETTING,
@@ -51,7 +45,6 @@ DATATYPES = {COL_OVERALL: "number", **dict.fromkeys(METRIC_COLUMNS.values(), "nu
 
 SOURCE_PAPER = "paper (published)"
 SOURCE_SUBMISSION = "submission"
-SUBMISSION_CATEGORY = "community"
 BASELINE_CATEGORY = "baseline"
 BASELINE_STYLE = "background-color: #fff4cc; font-weight: 600"
 ORGAN_METRICS = ("f1", "precision", "recall")
@@ -63,7 +56,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def overall_pct(scores: dict) -> float:
     """The paper's "Overall (%)": the mean of its six metrics, times 100."""
-    return 100.0 * sum(float(scores[m]) for m in PAPER_METRICS) / len(PAPER_METRICS)
+    return 100.0 * sum(float(scores[m]) for m in HEADLINE_METRICS) / len(HEADLINE_METRICS)
 
 
 def markdown_link(url: str | None, label: str) -> str:

@@ -19,11 +19,10 @@ from pathlib import Path
 
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.reports import read_build_reports
+from pet2rep.vocab import DATASET_CONFIGS
 
 logger = logging.getLogger(__name__)
 
-#: Dataset configs, in the order one is picked to read the reports from (they hold the same reports).
-CONFIG_PREFERENCE = ("fused", "separate", "mip", "volumes")
 HUB_PATTERNS = ["README.md", "*.jsonl", "fused/*.parquet"]
 
 
@@ -57,7 +56,7 @@ def read_dataset_folder(root: str | Path) -> dict[str, str]:
     configs = {name: files for name, files in configs.items() if files}
     if not configs:
         raise MissingFileError(f"{root}: no <config>/*.parquet files; expected a built pet2rep dataset folder")
-    order = sorted(configs, key=lambda c: (CONFIG_PREFERENCE.index(c) if c in CONFIG_PREFERENCE else 99, c))
+    order = sorted(configs, key=lambda c: (DATASET_CONFIGS.index(c) if c in DATASET_CONFIGS else 99, c))
     reports = read_build_reports(configs[order[0]])
     for other in order[1:]:
         if other == "volumes":  # large; its reports are those of the other configs by construction

@@ -16,6 +16,7 @@ import pandas as pd
 from pet2rep import __version__ as pet2rep_version
 from pet2rep.errors import Pet2RepError, SubmissionError
 from pet2rep.paper import load_table1
+from pet2rep.vocab import HEADLINE_METRICS, METRIC_LABELS
 from pet2rep_space import leaderboard, quota, validation
 from pet2rep_space.config import SpaceConfig
 from pet2rep_space.references import ReferenceSet, load_references
@@ -25,15 +26,6 @@ logger = logging.getLogger(__name__)
 
 #: Score keys kept in a record: aggregates only (``per_sample`` is dropped).
 _DROPPED_SCORE_KEYS = ("per_sample", "per_organ")
-#: How the submitter's confirmation names the metrics, in the paper's order.
-_METRIC_NAMES = {
-    "bleu_4": "BLEU-4",
-    "meteor": "METEOR",
-    "rouge_l": "ROUGE-L",
-    "ce_precision": "CE precision",
-    "ce_recall": "CE recall",
-    "ce_f1": "CE F1",
-}
 
 
 def _utcnow() -> datetime:
@@ -183,7 +175,7 @@ class LeaderboardService:
 def status_message(record: dict) -> str:
     """The submitter's confirmation: the aggregate scores of the accepted submission (markdown-safe)."""
     scores = record["scores"]
-    parts = [f"{name} {scores[metric]:.4f}" for metric, name in _METRIC_NAMES.items()]
+    parts = [f"{METRIC_LABELS[metric]} {scores[metric]:.4f}" for metric in HEADLINE_METRICS]
     return (
         f"Accepted: {record['model_name']!r} ({record['setting']}, {record['num_samples']} cases). "
         f"Overall {leaderboard.overall_pct(scores):.1f}%; " + ", ".join(parts) + "."

@@ -16,10 +16,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pet2rep.errors import SubmissionError
-from pet2rep.render_options import RENDER_CONFIGS
+from pet2rep.vocab import IMAGE_CONFIGS
 
 #: The input settings a submission can name: the image configs of the dataset.
-SETTINGS = RENDER_CONFIGS
+SETTINGS = IMAGE_CONFIGS
 MAX_MODEL_NAME_CHARS = 100
 MAX_URL_CHARS = 500
 PREDICTIONS_SOURCE = "predictions file"

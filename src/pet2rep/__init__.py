@@ -1,6 +1,6 @@
 """pet2rep: the PET2Rep benchmark (arXiv 2508.04062) for report generation from whole-body FDG PET/CT.
 
-The core library turns 3-D PET/CT volumes into coronal key slices (`pet2rep.render`) and scores generated
+The core library turns 3-D PET/CT volumes into coronal key slices (`pet2rep.imaging.render`) and scores generated
 reports (`pet2rep.metrics`). Adapters for `datasets`, `evaluate`, `lighteval` and Gradio live outside the
 package and import only its public API.
 """

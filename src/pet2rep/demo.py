@@ -4,7 +4,7 @@
 2. build the dataset (every config) into ``--dataset`` (default ``data/pet2rep``) and load it back by its bare name,
    ``datasets.load_dataset("pet2rep", "fused")``;
 3. run two models: the paper's template baseline (what ``pet2rep baseline`` writes) and the image-reading reference
-   model :mod:`pet2rep.reader` on the ``mip`` pictures (the MIP and the 3 fused slices);
+   model :mod:`pet2rep.synth.reader` on the ``mip`` pictures (the MIP and the 3 fused slices);
 4. score both with :func:`pet2rep.metrics.score` and print them beside the paper's template baseline row, with
    per-organ CE;
 5. write ``--out`` (default ``results/demo``): predictions, ``scores.json``, a contact sheet of one case's pictures
@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS, METRIC_GROUPS, METRIC_SHORT_LABELS, ORGANS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS = {
     "template_baseline": {"name": "Template baseline (pet2rep demo)", "setting": "fused"},
@@ -31,8 +33,11 @@ MODELS = {
 }
 """The demo's two models: key -> the name and input setting they are recorded under on the leaderboard."""
 READER_CONFIG = "mip"
-TABLE_METRICS = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
-TABLE_HEADERS = ("BLEU-4", "METEOR", "ROUGE-L", "CE-P", "CE-R", "CE-F1")
+# Narrow headers: "BLEU-4" ... for NLG, "CE-P", "CE-R", "CE-F1" for CE.
+TABLE_HEADERS = tuple(
+    METRIC_SHORT_LABELS[m] if METRIC_GROUPS[m] == "NLG" else f"{METRIC_GROUPS[m]}-{METRIC_SHORT_LABELS[m]}"
+    for m in HEADLINE_METRICS
+)
 _CASE_DIR = re.compile(r"^synth_\d{4}$")
 
 
@@ -158,10 +163,11 @@ def load_split(name: str, config: str, cache_dir: Path | None):
 
 def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], dict[str, dict[str, str]], dict]:
     """Step 3: both models' predictions, written as JSONL. Returns case ids, references, predictions, readings."""
-    from pet2rep import reader
     from pet2rep.cli.baseline import baseline_predictions
-    from pet2rep.render import RenderOptions
+    from pet2rep.imaging.render import RenderOptions
     from pet2rep.reports import write_reports_jsonl
+    from pet2rep.synth import reader
+    from pet2rep.synth.atlas import load_atlas
 
     case_ids = list(fused["case_id"])
     references = list(fused["report"])
@@ -179,7 +185,7 @@ def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], d
     reports = {}
     for row in iterator:
         # The reader sees the row's pictures and the case's anatomy atlas (truth.json without its lesions) only.
-        atlas = reader.load_atlas(args.data / row["case_id"])
+        atlas = load_atlas(args.data / row["case_id"])
         reading = reader.read_images(row["images"], row["image_names"], atlas)
         readings[row["case_id"]] = reading
         reports[row["case_id"]] = reader.write_report(reading, suv_top=report_top)
@@ -217,12 +223,14 @@ def format_table(scores: dict[str, dict], paper: dict, n_cases: int) -> str:
     lines = [f"      {'model':<{width}}{'cases':>6}" + "".join(f"{h:>9}" for h in TABLE_HEADERS)]
     lines.append("      " + "-" * (width + 6 + 9 * len(TABLE_HEADERS)))
     label = "Template baseline, paper Table 1 (its private cohort)"
-    lines.append(f"      {label:<{width}}{'565':>6}" + "".join(f"{paper[m]:>9.4f}" for m in TABLE_METRICS))
+    lines.append(f"      {label:<{width}}{'565':>6}" + "".join(f"{paper[m]:>9.4f}" for m in HEADLINE_METRICS))
     for key, label in (
         ("template_baseline", "Template baseline, measured here (synthetic)"),
         ("image_reader", f"Image reader ({READER_CONFIG} pictures), measured here"),
     ):
-        lines.append(f"      {label:<{width}}{n_cases:>6}" + "".join(f"{scores[key][m]:>9.4f}" for m in TABLE_METRICS))
+        lines.append(
+            f"      {label:<{width}}{n_cases:>6}" + "".join(f"{scores[key][m]:>9.4f}" for m in HEADLINE_METRICS)
+        )
     lines.append(
         "      The paper's row was measured by its authors on their private 565-case cohort; the others on this "
         "synthetic cohort."
@@ -238,8 +246,6 @@ def format_table(scores: dict[str, dict], paper: dict, n_cases: int) -> str:
 
 def format_per_organ(scores: dict[str, dict]) -> str:
     """Per-organ CE (precision / recall / F1 over the organ's three states) of both models."""
-    from pet2rep.text.ce import ORGANS
-
     t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
     head = f"      {'organ':<24}{'ref+':>5}  {'template P/R/F1':>20}  {'reader P/R/F1':>20}  {'reader pred+':>12}"
     lines = ["      per-organ CE (ref+: abnormal (case, state) labels in the references)", head]
@@ -291,7 +297,7 @@ def contact_sheet(args: argparse.Namespace, case_id: str, readings: dict):
 
     name = args.dataset.resolve().name
     rows = []
-    for config in ("separate", "fused", "mip"):
+    for config in IMAGE_CONFIGS:
         ds = load_split(name, config, args.hf_cache)
         row = ds[list(ds["case_id"]).index(case_id)]
         rows.append((config, row))
@@ -349,8 +355,6 @@ def organ_chart(scores: dict[str, dict], n_cases: int):
     """Per-organ CE F1 of both models as grouped horizontal bars (organs without any abnormal label in the
     references and none predicted have no bars: their F1 is undefined, not 0)."""
     from PIL import Image, ImageDraw
-
-    from pet2rep.text.ce import ORGANS
 
     t, r = scores["template_baseline"]["per_organ"], scores["image_reader"]["per_organ"]
     row_h, bar_h, left, plot_w, top = 30, 11, 250, 620, 96

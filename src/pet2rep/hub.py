@@ -37,17 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep import __version__
-from pet2rep.cases import BUILD_MARKER, SPLITS, Case, read_split_file, scan_cases
 from pet2rep.errors import InputError, LayoutError, MissingFileError, Pet2RepError, require
-from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
-from pet2rep.render import (
-    RENDER_CONFIGS,
+from pet2rep.imaging.cases import BUILD_MARKER, SPLITS, Case, read_split_file, scan_cases
+from pet2rep.imaging.render import (
     RenderOptions,
     choose_key_slices,
     load_case_volumes,
     render_volumes,
     volumes_on_pet_grid,
 )
+from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
+from pet2rep.vocab import IMAGE_CONFIGS as RENDER_CONFIGS
 
 #: Every config of the dataset, in card order; ``fused`` is the default.
 CONFIGS = ("fused", "separate", "mip", "volumes")
@@ -203,7 +203,7 @@ def case_rows(
     Args:
         case: the case.
         configs: some of :data:`CONFIGS`.
-        options: rendering options (defaults: :class:`~pet2rep.render.RenderOptions`).
+        options: rendering options (defaults: :class:`~pet2rep.imaging.render.RenderOptions`).
         timings: if given, seconds are added under ``"render"`` (load, SUV, key planes, pictures), ``"png"``
             (PNG encoding), ``"nifti"`` (resampling and gzip of the ``volumes`` config) and ``"text"`` (reports, CE).
 
@@ -799,7 +799,7 @@ def build_dataset(
     out and reported in the summary and the card; the good cases are written. Other exceptions abort the build.
 
     Args:
-        data_dir: a case folder or a folder of cases (any layout of :mod:`pet2rep.cases`).
+        data_dir: a case folder or a folder of cases (any layout of :mod:`pet2rep.imaging.cases`).
         out: the dataset folder (created; an earlier build there is replaced, anything else is refused).
         configs: some of :data:`CONFIGS`.
         num_proc: worker processes (cases are split between them).

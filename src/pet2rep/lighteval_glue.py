@@ -29,9 +29,9 @@ from typing import Any
 
 from pet2rep import prompts
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.paper import PAPER_METRICS
 from pet2rep.reports import REPORT_COLUMNS
 from pet2rep.text.protocols import DEFAULT_PROTOCOL, check_protocol
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 
 DATASET_ENV = "PET2REP_DATASET"
 #: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
@@ -39,8 +39,6 @@ DATASET_ENV = "PET2REP_DATASET"
 DEFAULT_DATASET = "data/pet2rep"
 SPLIT = "test"
 
-#: The six headline metrics (paper Table 1), in table order; each also comes with ``<name>_std``.
-METRIC_NAMES = PAPER_METRICS
 #: Task suites: Chinese reports (the benchmark) and English reports (``report_en``).
 SUITES = {"pet2rep": "zh", "pet2rep_en": "en"}
 #: The dataset column holding each language's reference report.
@@ -220,8 +218,8 @@ def parse_task_name(task_name: str) -> tuple[str, str, str]:
     """``"pet2rep:fused"`` or ``"pet2rep_en:mip|0"`` -> ``(suite, config, lang)``."""
     name = task_name.split("|")[0]
     suite, _, config = name.partition(":")
-    if suite not in SUITES or config not in prompts.CONFIGS:
-        valid = ", ".join(f"{s}:{c}" for s in SUITES for c in prompts.CONFIGS)
+    if suite not in SUITES or config not in IMAGE_CONFIGS:
+        valid = ", ".join(f"{s}:{c}" for s in SUITES for c in IMAGE_CONFIGS)
         raise InputError(f"unknown pet2rep task {task_name!r}; expected one of {valid}")
     return suite, config, SUITES[suite]
 
@@ -343,12 +341,12 @@ def resolve_protocol(environ: Mapping[str, str] | None = None) -> str:
 
 
 def metric_names(protocol: str = DEFAULT_PROTOCOL) -> tuple[str, ...]:
-    """The task's metric names: :data:`METRIC_NAMES`, or under another protocol its keys prefixed ``<protocol>_``.
+    """The task's metric names: :data:`HEADLINE_METRICS`, or under another protocol its keys prefixed ``<protocol>_``.
 
     The prefix keeps a ``petrg3d`` run's numbers (x100) from being read as ``pet2rep`` ones in lighteval's tables.
     """
     if protocol == DEFAULT_PROTOCOL:
-        return METRIC_NAMES
+        return HEADLINE_METRICS
     return tuple(f"{protocol}_{key}" for key, _ in check_protocol(protocol).columns)
 
 
@@ -363,7 +361,7 @@ def corpus_scores(
     from pet2rep.metrics import score
 
     result = score(list(predictions), list(references), lang=lang, return_per_sample=False, protocol=protocol)
-    keys = METRIC_NAMES if protocol == DEFAULT_PROTOCOL else [k for k, _ in check_protocol(protocol).columns]
+    keys = HEADLINE_METRICS if protocol == DEFAULT_PROTOCOL else [k for k, _ in check_protocol(protocol).columns]
     out = {}
     for name, key in zip(metric_names(protocol), keys, strict=True):
         out[name] = float(result[key])
@@ -462,8 +460,8 @@ def _tasks_arg(args: Sequence[str]) -> list[tuple[str, str]]:
     for spec in args[2].split(","):
         name = spec.split("|")[0].split("@")[0]
         if name in SUITES:
-            found.extend((name, c) for c in prompts.CONFIGS)
-        elif name.partition(":")[0] in SUITES and name.partition(":")[2] in prompts.CONFIGS:
+            found.extend((name, c) for c in IMAGE_CONFIGS)
+        elif name.partition(":")[0] in SUITES and name.partition(":")[2] in IMAGE_CONFIGS:
             suite, _, config = name.partition(":")
             found.append((suite, config))
     return found

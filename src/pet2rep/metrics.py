@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
+from pet2rep.score_result import ScoreResult
 from pet2rep.text import ce as _ce
 from pet2rep.text.nlg import NLG_KEYS, bleu_scores, meteor_score, rouge_l_score
 from pet2rep.text.protocols import DEFAULT_PROTOCOL, PET2REP, PETRG3D, PROTOCOL_NAMES, Protocol, check_protocol
-from pet2rep.text.tokenize import check_lang, detect_lang, tokenize
+from pet2rep.text.tokenize import detect_lang, tokenize
+from pet2rep.vocab import check_lang
 
-# Metric names accepted by ``metrics=`` under the pet2rep protocol; "nlg" is all three NLG families.
-METRIC_NAMES = PET2REP.metric_names
+# The metric families ``metrics=`` accepts under the pet2rep protocol; "nlg" is all three NLG families.
+METRIC_FAMILIES = PET2REP.metric_families
 _NLG_FAMILIES = ("bleu", "meteor", "rouge_l")
 _FAMILY_KEYS = {
     "bleu": ("bleu_1", "bleu_2", "bleu_3", "bleu_4"),
@@ -49,7 +52,7 @@ def score(
     seed: int = 0,
     return_per_sample: bool = True,
     protocol: str = DEFAULT_PROTOCOL,
-) -> dict:
+) -> ScoreResult:
     """Score generated reports against reference reports.
 
     Args:
@@ -57,7 +60,7 @@ def score(
         references: reference reports, in the same order.
         lang: ``"zh"``, ``"en"`` or ``"auto"`` (decided once from the references, else from the predictions:
             Chinese when CJK ideographs are over 10% of the letters). Both sides use the same tokenizer.
-        metrics: names from :data:`METRIC_NAMES` (``"nlg"`` = bleu + meteor + rouge_l); default all. Under
+        metrics: names from :data:`METRIC_FAMILIES` (``"nlg"`` = bleu + meteor + rouge_l); default all. Under
             another protocol, its own names (``petrg3d``: bleu, meteor, rouge, cider, nlg).
         bootstrap: number of bootstrap resamples for the CE std (0: no bootstrap, the CE std values are 0.0).
         seed: seed of the bootstrap.
@@ -66,9 +69,10 @@ def score(
             definitions) or ``"petrg3d"`` (PETRG-3D's: ``pet2rep.text.petrg3d``; values x100, no CE).
 
     Returns:
-        A dict of plain Python values: ``bleu_1``..``bleu_4``, ``meteor``, ``rouge_l``, ``ce_precision``,
-        ``ce_recall``, ``ce_f1``, ``ce_{precision,recall,f1}_{increased,decreased,absent}``, each with a
-        ``<key>_std``; ``num_samples``, ``lang``, ``protocol``; ``per_organ`` (CE) and ``per_sample`` (NLG) when
+        A :class:`~pet2rep.score_result.ScoreResult` (a plain dict) of plain Python values: ``bleu_1``..``bleu_4``,
+        ``meteor``, ``rouge_l``, ``ce_precision``, ``ce_recall``, ``ce_f1``,
+        ``ce_{precision,recall,f1}_{increased,decreased,absent}``, each with a ``<key>_std``; ``num_samples``,
+        ``lang``, ``protocol``; ``per_organ`` (CE) and ``per_sample`` (NLG) when
         selected. Under ``petrg3d``: ``bleu_1``..``bleu_4``, ``meteor``, ``rouge_1``, ``rouge_2``, ``rouge_l``,
         ``cider`` (per-pair means, each with ``<key>_std``), ``corpus_bleu_1``..``corpus_bleu_4``, x100.
 
@@ -88,10 +92,8 @@ def score(
     lang = check_lang(lang)
     proto = check_protocol(protocol)
     families = _check_metrics(metrics, proto)
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0 or bootstrap == 1:
-        raise InputError(f"bootstrap must be 0 (off) or an int >= 2; got {bootstrap!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"seed must be an int; got {seed!r}")
+    check("bootstrap", bootstrap, Options(0), Integer(low=2))
+    check("seed", seed, Integer())
     if lang == "auto":
         lang = resolve_lang(predictions, references)
     if proto is PETRG3D:
@@ -127,7 +129,7 @@ def score(
     result["protocol"] = proto.name
     if return_per_sample and nlg:
         result["per_sample"] = per_sample
-    return result
+    return ScoreResult(**result)
 
 
 def _score_petrg3d(predictions, references, lang: str, families: set[str], per_sample: bool) -> dict:
@@ -163,7 +165,7 @@ def _check_texts(texts, name: str) -> list[str]:
 
 
 def _check_metrics(metrics, proto: Protocol = PET2REP) -> set[str]:
-    valid = proto.metric_names
+    valid = proto.metric_families
     all_families = {m for m in valid if m != "nlg"}
     if metrics is None:
         return all_families
@@ -212,4 +214,4 @@ def _nlg_per_sample(predictions, references, lang: str, families: list[str]) -> 
     return out
 
 
-__all__ = ["CE_KEYS", "METRIC_NAMES", "NLG_KEYS", "PROTOCOL_NAMES", "resolve_lang", "score"]
+__all__ = ["CE_KEYS", "METRIC_FAMILIES", "NLG_KEYS", "PROTOCOL_NAMES", "resolve_lang", "score"]

@@ -5,7 +5,7 @@ points for the leaderboard and the demo, not something this project can recomput
 
 Each row is a dict with ``model`` (str), ``released`` (``"YYYY-MM"`` or None), ``category``
 (``baseline``, ``general``, ``medical`` or ``closed``), ``setting`` (``separate``, ``fused`` or
-``template`` for the baseline), the six metrics of :data:`PAPER_METRICS` and their ``<metric>_std`` as
+``template`` for the baseline), the six metrics of :data:`pet2rep.vocab.HEADLINE_METRICS` and their ``<metric>_std`` as
 floats, and ``overall_pct`` (the paper's "Overall (%)", as printed).
 """
 
@@ -16,11 +16,8 @@ import io
 from importlib import resources
 
 from pet2rep.errors import InputError
+from pet2rep.vocab import HEADLINE_METRICS
 
-#: The metrics the paper's Table 1 reports, in its column order.
-PAPER_METRICS = ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
-#: The paper's model categories.
-PAPER_CATEGORIES = ("baseline", "general", "medical", "closed")
 #: The input settings of Table 1 (``template`` is the baseline's single row).
 PAPER_SETTINGS = ("separate", "fused", "template")
 PAPER_URL = "https://arxiv.org/abs/2508.04062"
@@ -45,7 +42,7 @@ CITATION = """\
 
 _RESOURCE = "paper_table1.csv"
 _TEXT_COLUMNS = ("model", "released", "category", "setting")
-_FLOAT_COLUMNS = (*(name for metric in PAPER_METRICS for name in (metric, f"{metric}_std")), "overall_pct")
+_FLOAT_COLUMNS = (*(name for metric in HEADLINE_METRICS for name in (metric, f"{metric}_std")), "overall_pct")
 
 
 def load_table1() -> list[dict]:

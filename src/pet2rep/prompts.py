@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import re
 
+from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
+from pet2rep.vocab import IMAGE_CONFIGS, check_lang
 
 #: Bump when any text below changes: the lighteval task version follows it (cached predictions are keyed on it).
 PROMPT_VERSION = 1
-
-CONFIGS = ("fused", "separate", "mip")
-LANGS = ("zh", "en")
 
 #: Default number of images per setting (3 coronal locations).
 NUM_IMAGES = {"fused": 3, "separate": 6, "mip": 4}
@@ -138,16 +137,8 @@ _TAIL = {"zh": _INSTRUCTION_ZH_TAIL, "en": _INSTRUCTION_EN_TAIL}
 _MARKERS = re.compile(r"[\[\]【】]")
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise InputError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
-    return lang
-
-
 def _check_config(config: str) -> str:
-    if config not in CONFIGS:
-        raise InputError(f"config must be one of {', '.join(CONFIGS)}; got {config!r}")
-    return config
+    return check("config", config, Options(*IMAGE_CONFIGS))
 
 
 def check_num_images(config: str, num_images: int) -> int:
@@ -157,8 +148,7 @@ def check_num_images(config: str, num_images: int) -> int:
         The number of coronal slice locations the images cover.
     """
     _check_config(config)
-    if isinstance(num_images, bool) or not isinstance(num_images, int):
-        raise InputError(f"num_images must be an int; got {type(num_images).__name__}")
+    check("num_images", num_images, Integer())
     if config == "fused" and num_images >= 1:
         return num_images
     if config == "separate" and num_images >= 2 and num_images % 2 == 0:
@@ -171,12 +161,12 @@ def check_num_images(config: str, num_images: int) -> int:
 
 def system_prompt(lang: str = "zh") -> str:
     """The system prompt (the official Chinese one, or its English translation)."""
-    return _SYSTEM[_check_lang(lang)]
+    return _SYSTEM[check_lang(lang, allow_auto=False)]
 
 
 def report_template(lang: str = "zh") -> str:
     """The example structured report of the prompt, with its ``[...]`` (CT) and ``【...】`` (FDG) markers."""
-    return _TEMPLATE[_check_lang(lang)]
+    return _TEMPLATE[check_lang(lang, allow_auto=False)]
 
 
 def user_prompt(
@@ -196,7 +186,7 @@ def user_prompt(
         ``prompt_user_text`` character for character.
     """
     _check_config(config)
-    _check_lang(lang)
+    check_lang(lang, allow_auto=False)
     n = NUM_IMAGES[config] if num_images is None else num_images
     locations = check_num_images(config, n)
     placeholders = " ".join([image_placeholder] * n) if image_placeholder else ""

@@ -21,12 +21,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pet2rep.errors import InputError, LayoutError, MissingFileError
+from pet2rep.files import read_text
+from pet2rep.vocab import DATASET_CONFIGS, FINDINGS_KEY, check_lang
 
-NNUNET_FINDINGS_KEY = "检查所见"
 REPORT_FILES = {"zh": "report.txt", "en": "report_en.txt"}
 REPORT_COLUMNS = {"zh": "report", "en": "report_en"}
-# Configs of a `pet2rep build` folder in the order they are read from (volumes is the largest).
-_BUILD_CONFIG_ORDER = ("fused", "separate", "mip")
 _SHOW = 5
 
 
@@ -133,8 +132,7 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
         InputError: an unreadable report (not UTF-8, bad json, bad parquet, a duplicate case id), or ``lang`` not
             zh/en.
     """
-    if lang not in REPORT_FILES:
-        raise InputError(f"lang must be 'zh' or 'en' to pick the report file; got {lang!r}")
+    check_lang(lang, allow_auto=False)
     path = Path(path)
     if not path.exists():
         raise MissingFileError(f"{path}: no such file or folder")
@@ -142,7 +140,7 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
         return read_reports_jsonl(path)
     report_name = REPORT_FILES[lang]
     if (path / report_name).is_file():  # a single case folder
-        return {path.name: _read_text(path / report_name)}
+        return {path.name: read_text(path / report_name)}
     out: dict[str, str] = {}
     reports_dir = path / "reports"
     if lang == "zh" and reports_dir.is_dir():
@@ -152,11 +150,11 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
         for case_dir in sorted(p for p in path.iterdir() if p.is_dir()):
             report = case_dir / report_name
             if report.is_file():
-                out[case_dir.name] = _read_text(report)
+                out[case_dir.name] = read_text(report)
     if not out:
         configs = sorted(
             (p for p in path.iterdir() if p.is_dir() and any(p.glob("test-*.parquet"))),
-            key=lambda p: (_BUILD_CONFIG_ORDER.index(p.name) if p.name in _BUILD_CONFIG_ORDER else 9, p.name),
+            key=lambda p: (DATASET_CONFIGS.index(p.name) if p.name in DATASET_CONFIGS else 9, p.name),
         )
         if configs:
             return read_build_reports(sorted(configs[0].glob("test-*.parquet")), REPORT_COLUMNS[lang])
@@ -199,24 +197,14 @@ def read_build_reports(files: list[Path], column: str = "report") -> dict[str, s
     return dict(sorted(out.items()))
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"{path}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x})") from e
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def _read_nnunet_report(path: Path) -> str:
     try:
-        record = json.loads(_read_text(path))
+        record = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from e
-    if not isinstance(record, dict) or not isinstance(record.get(NNUNET_FINDINGS_KEY), str):
-        raise InputError(f"{path}: expected a JSON object with the findings text under {NNUNET_FINDINGS_KEY!r}")
-    return record[NNUNET_FINDINGS_KEY]
+    if not isinstance(record, dict) or not isinstance(record.get(FINDINGS_KEY), str):
+        raise InputError(f"{path}: expected a JSON object with the findings text under {FINDINGS_KEY!r}")
+    return record[FINDINGS_KEY]
 
 
 def align(predictions: Mapping[str, str], references: Mapping[str, str]) -> tuple[list[str], list[str], list[str]]:

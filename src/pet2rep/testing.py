@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from pet2rep.errors import InputError, require
+from pet2rep.vocab import IMAGE_CONFIGS, LANGS
 
 #: ChatML-style turns; message content may be a string or a list of ``{"type": "text"|"image"}`` parts.
 CHAT_TEMPLATE = (
@@ -33,9 +34,9 @@ def _training_corpus() -> list[str]:
     from pet2rep import prompts
 
     texts = []
-    for lang in prompts.LANGS:
+    for lang in LANGS:
         texts.append(prompts.system_prompt(lang))
-        texts.extend(prompts.user_prompt(config, lang) for config in prompts.CONFIGS)
+        texts.extend(prompts.user_prompt(config, lang) for config in IMAGE_CONFIGS)
         texts.append(prompts.template_report(lang))
     return texts
 

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pet2rep import hub
-from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError
-from pet2rep.render import load_case_volumes, render_all, volumes_on_pet_grid
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.render import load_case_volumes, render_all, volumes_on_pet_grid
 from pet2rep.text.ce import ORGANS, STATES, extract_uptake
 
 N_CASES = 4  # the cohort fixture's size
@@ -99,7 +99,7 @@ def test_volumes_config_holds_ct_and_suv_on_the_pet_grid(built, hf_cache, cohort
         # HU range of a CT on the PET grid: air outside (-1024) and tissue inside.
         ct_data = np.asanyarray(ct.dataobj)
         assert ct_data.min() >= -1024 and ct_data.max() > 0
-        # The row holds what pet2rep.render.volumes_on_pet_grid gives for the loaded volumes.
+        # The row holds what pet2rep.imaging.render.volumes_on_pet_grid gives for the loaded volumes.
         ct_img, _ = volumes_on_pet_grid(vols)
         np.testing.assert_array_equal(ct_data, np.asanyarray(ct_img.dataobj))
         assert row["slice_indices"] == json.loads((case.root / "truth.json").read_text())["key_slices"]

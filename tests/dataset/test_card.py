@@ -63,7 +63,7 @@ def test_card_sections(built):
 
 
 def test_card_follows_the_render_options(cohort, tmp_path):
-    from pet2rep.render import RenderOptions
+    from pet2rep.imaging.render import RenderOptions
 
     options = RenderOptions(ct_mode="zscore", aspect="mm", num_slices=2, slice_spacing_vox=6)
     summary = hub.build_dataset(

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from pet2rep import hub
-from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.io import nifti_image
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.io import nifti_image
 from pet2rep.text.ce import ORGANS
 
 
@@ -46,7 +46,7 @@ def test_ce_labels_cover_every_organ():
 
 
 def test_case_rows_for_several_configs_load_once(cohort, monkeypatch):
-    import pet2rep.render as render_mod
+    import pet2rep.imaging.render as render_mod
 
     calls = []
     original = render_mod.load_case_volumes

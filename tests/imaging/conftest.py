@@ -107,13 +107,3 @@ def tiny_volumes():
 @pytest.fixture
 def generic_case(tmp_path) -> Path:
     return make_generic_case(tmp_path / "data")
-
-
-@pytest.fixture(scope="session")
-def synth_cohort(tmp_path_factory) -> Path:
-    """Six small synthetic cases (seed 0), made once per test session; tests must not modify them."""
-    from pet2rep.synth import synthesize_cohort
-
-    out = tmp_path_factory.mktemp("synth") / "cohort"
-    synthesize_cohort(out, 6, seed=0, size="small", progress=False)
-    return out

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from pet2rep.cases import Case, discover_cases, read_split_file, scan_cases
 from pet2rep.errors import InputError, LayoutError, MetadataError, MissingFileError
+from pet2rep.imaging.cases import Case, discover_cases, read_split_file, scan_cases
 
 
 def test_single_generic_case_folder(imaging, tmp_path):
@@ -171,9 +171,9 @@ def test_non_utf8_report_is_a_clear_error(imaging, tmp_path):
     folder = imaging.make_generic_case(tmp_path, "c1", report=None)
     (folder / "report.txt").write_bytes("肝脏未见异常".encode("gb18030"))
     case = discover_cases(folder)[0]
-    with pytest.raises(InputError, match=r"case 'c1': report.txt: not valid UTF-8"):
+    with pytest.raises(InputError, match=r"case 'c1': report.txt: line 1: not valid UTF-8"):
         case.read_report()
-    with pytest.raises(InputError, match="lang must be 'zh' or 'en'"):
+    with pytest.raises(InputError, match="lang must be one of 'zh', 'en'"):
         case.read_report("fr")
 
 
@@ -257,7 +257,7 @@ def test_case_is_frozen_and_hashable(tmp_path):
 
 
 def test_pet2rep_outputs_beside_the_cases_are_skipped_not_failed(imaging, tmp_path):
-    from pet2rep.cases import BUILD_MARKER
+    from pet2rep.imaging.cases import BUILD_MARKER
 
     root = tmp_path / "data"
     imaging.make_generic_case(root, "good")

@@ -22,7 +22,7 @@ def test_synth_cli(tmp_path, capsys):
 
 def test_synth_cli_bad_n(tmp_path, capsys):
     assert main(["synth", str(tmp_path / "c"), "--n", "0"]) == 1
-    assert "pet2rep synth: error: n must be a positive integer" in capsys.readouterr().err
+    assert "pet2rep synth: error: n must be an integer >= 1; got 0" in capsys.readouterr().err
 
 
 def test_render_one_case_writes_the_contract(synth_cohort, tmp_path, capsys):

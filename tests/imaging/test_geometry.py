@@ -6,7 +6,7 @@ import pytest
 from nibabel.processing import resample_from_to
 
 from pet2rep.errors import GeometryError, InputError
-from pet2rep.geometry import (
+from pet2rep.imaging.geometry import (
     AIR_HU,
     apply_affine,
     axis_aligned_map,

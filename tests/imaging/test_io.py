@@ -4,8 +4,8 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from pet2rep.errors import InputError, MissingFileError, VolumeError
-from pet2rep.io import load_volume, read_json, read_text, save_volume
+from pet2rep.errors import MissingFileError, VolumeError
+from pet2rep.imaging.io import load_volume, save_volume
 
 
 def _save(path, data, slope=None, inter=None):
@@ -138,24 +138,8 @@ def test_save_volume_is_byte_identical(tmp_path):
     assert np.allclose(back.affine, np.diag([2.0, 2.0, 3.0, 1.0]))
 
 
-def test_text_is_strict_utf8(tmp_path):
-    p = tmp_path / "report.txt"
-    p.write_bytes("\ufeff肝脏未见异常".encode())
-    assert read_text(p) == "肝脏未见异常"
-    p.write_bytes("肝脏未见异常".encode("gbk"))
-    with pytest.raises(InputError, match=r"case 'c1': report.txt: not valid UTF-8"):
-        read_text(p, case_id="c1")
-
-
-def test_bad_json_names_line(tmp_path):
-    p = tmp_path / "meta.json"
-    p.write_text('{\n "weight_kg": 70,\n}', encoding="utf-8")
-    with pytest.raises(InputError, match=r"meta\.json: invalid JSON at line 3"):
-        read_json(p, case_id="c1")
-
-
 def test_fast_gzip_path_equals_nibabel(tmp_path, monkeypatch):
-    import pet2rep.io as io_mod
+    import pet2rep.imaging.io as io_mod
 
     rng = np.random.default_rng(2)
     cases = {

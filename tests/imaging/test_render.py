@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import pet2rep.render as render_mod
-from pet2rep.cases import discover_cases
+import pet2rep.imaging.render as render_mod
 from pet2rep.errors import GeometryError, InputError, MetadataError, MissingFileError, VolumeError
-from pet2rep.render import (
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.render import (
     HOT_IRON,
-    RENDER_CONFIGS,
     CaseVolumes,
     RenderOptions,
     ct_gray,
@@ -21,6 +20,7 @@ from pet2rep.render import (
     render_volumes,
     volumes_on_pet_grid,
 )
+from pet2rep.vocab import IMAGE_CONFIGS
 
 OPTS = RenderOptions(slice_spacing_vox=4)
 
@@ -29,7 +29,7 @@ def _pixels(rendered):
     return [np.asarray(img) for img in rendered.images]
 
 
-def _render(ct, ct_aff, suv, pet_aff, options=OPTS, configs=RENDER_CONFIGS):
+def _render(ct, ct_aff, suv, pet_aff, options=OPTS, configs=IMAGE_CONFIGS):
     return render_volumes(CaseVolumes.from_arrays(ct, ct_aff, suv, pet_aff, case_id="t"), configs, options)
 
 
@@ -48,7 +48,7 @@ def test_flipped_and_permuted_affines_give_identical_pictures(imaging, ct_flips,
     ct2, ct_aff2 = imaging.reoriented(ct, ct_aff, ct_flips, ct_perm)
     suv2, pet_aff2 = imaging.reoriented(suv, pet_aff, pet_flips, pet_perm)
     got = _render(ct2, ct_aff2, suv2, pet_aff2)
-    for config in RENDER_CONFIGS:
+    for config in IMAGE_CONFIGS:
         assert got[config].slice_indices == ref[config].slice_indices
         assert got[config].image_names == ref[config].image_names
         for a, b in zip(_pixels(got[config]), _pixels(ref[config]), strict=True):
@@ -248,8 +248,8 @@ def test_render_all_loads_volumes_once(imaging, tmp_path, monkeypatch):
         return real(path, **kw)
 
     monkeypatch.setattr(render_mod, "load_volume", counting)
-    out = render_all(case, RENDER_CONFIGS, OPTS)
-    assert list(out) == list(RENDER_CONFIGS)
+    out = render_all(case, IMAGE_CONFIGS, OPTS)
+    assert list(out) == list(IMAGE_CONFIGS)
     assert len(calls) == 2
 
 

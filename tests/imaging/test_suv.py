@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pet2rep.errors import MetadataError, Pet2RepError
-from pet2rep.suv import F18_HALF_LIFE_S, parse_clock, suv_factor, suv_parameters, to_suv, uptake_seconds
+from pet2rep.imaging.suv import F18_HALF_LIFE_S, parse_clock, suv_factor, suv_parameters, to_suv, uptake_seconds
 
 META = {
     "weight_kg": 70.0,

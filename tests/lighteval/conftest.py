@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pet2rep import prompts
+from pet2rep.vocab import IMAGE_CONFIGS
 
 TASK_FILE = Path(__file__).resolve().parents[2] / "tasks" / "pet2rep.py"
 
@@ -38,7 +38,7 @@ def image_names(config: str) -> list[str]:
     return ["mip"] + [f"fused_{i}" for i in locations]
 
 
-def write_tiny_dataset(root: Path, n: int = 4, configs=prompts.CONFIGS, columns=None) -> Path:
+def write_tiny_dataset(root: Path, n: int = 4, configs=IMAGE_CONFIGS, columns=None) -> Path:
     """A folder `load_dataset(root, config)` loads offline: README.md with `configs:` + `<config>/test-*.parquet`.
 
     Each image is a distinct solid colour whose red channel encodes (case, position) so tests can check the order.

@@ -10,13 +10,14 @@ import pytest
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.vocab import IMAGE_CONFIGS
 
 datasets = pytest.importorskip("datasets")
 
 
 @pytest.fixture(scope="module")
 def rows(tiny_dataset):
-    return {config: glue.load_split(str(tiny_dataset), config) for config in prompts.CONFIGS}
+    return {config: glue.load_split(str(tiny_dataset), config) for config in IMAGE_CONFIGS}
 
 
 # --- dataset location ----------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def test_readme_without_the_split_and_broken_parquet(tmp_path, dataset_factory):
 # --- rows -> Doc fields ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("config", prompts.CONFIGS)
+@pytest.mark.parametrize("config", IMAGE_CONFIGS)
 def test_doc_fields_on_a_real_shaped_row(rows, config):
     row = dict(rows[config][1])
     fields = glue.doc_fields(row, f"pet2rep:{config}")

@@ -11,6 +11,7 @@ import pytest
 
 from pet2rep import prompts
 from pet2rep.errors import InputError, Pet2RepError
+from pet2rep.vocab import LANGS
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_default_prompt_has_no_placeholders_but_everything_else(official):
 
 
 @pytest.mark.parametrize(("config", "count"), [("fused", 3), ("separate", 6), ("mip", 4)])
-@pytest.mark.parametrize("lang", prompts.LANGS)
+@pytest.mark.parametrize("lang", LANGS)
 def test_one_placeholder_per_image(config, count, lang):
     text = prompts.user_prompt(config, lang, image_placeholder="<image>")
     assert text.count("<image>") == count == prompts.NUM_IMAGES[config]
@@ -56,8 +57,8 @@ def test_impossible_image_counts_are_refused(config, n):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: prompts.user_prompt("volumes"), "config must be one of fused, separate, mip; got 'volumes'"),
-        (lambda: prompts.system_prompt("fr"), "lang must be one of zh, en; got 'fr'"),
+        (lambda: prompts.user_prompt("volumes"), "config must be one of 'fused', 'separate', 'mip'; got 'volumes'"),
+        (lambda: prompts.system_prompt("fr"), "lang must be one of 'zh', 'en'; got 'fr'"),
         (lambda: prompts.template_report("EN"), "got 'EN'"),
         (lambda: prompts.user_prompt("fused", num_images=2.0), "must be an int"),
     ],
@@ -68,7 +69,7 @@ def test_bad_arguments_name_what_is_valid(call, message):
     assert isinstance(exc.value, ValueError) and isinstance(exc.value, Pet2RepError)
 
 
-@pytest.mark.parametrize("lang", prompts.LANGS)
+@pytest.mark.parametrize("lang", LANGS)
 def test_template_report_drops_markers_keeps_their_content(lang):
     template = prompts.report_template(lang)
     report = prompts.template_report(lang)

@@ -9,6 +9,7 @@ import pytest
 from pet2rep import lighteval_glue as glue
 from pet2rep.metrics import score
 from pet2rep.text import petrg3d
+from pet2rep.vocab import HEADLINE_METRICS
 
 pytest.importorskip("lighteval")
 
@@ -16,7 +17,7 @@ PREDICTIONS = ["脑形态、结构正常，FDG摄取未见明显异常。两肺�
 
 
 def test_metric_names_per_protocol():
-    assert glue.metric_names() == glue.METRIC_NAMES
+    assert glue.metric_names() == HEADLINE_METRICS
     assert glue.metric_names("petrg3d") == tuple(f"petrg3d_{k}" for k in petrg3d.KEYS)
     assert glue.resolve_protocol({}) == "pet2rep"
     assert glue.resolve_protocol({glue.PROTOCOL_ENV: "petrg3d"}) == "petrg3d"

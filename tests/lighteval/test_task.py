@@ -8,6 +8,7 @@ import pytest
 
 from pet2rep import lighteval_glue as glue
 from pet2rep import prompts
+from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 
 pytest.importorskip("lighteval")
 
@@ -27,7 +28,7 @@ def test_tasks_table(task_module, tiny_dataset):
         assert config.version == prompts.PROMPT_VERSION
         assert config.prompt_function is task_module.pet2rep_prompt
         (grouping,) = config.metrics
-        assert grouping.metric_name == list(glue.METRIC_NAMES)
+        assert grouping.metric_name == list(HEADLINE_METRICS)
         assert str(grouping.sample_level_fn) == f"Pet2RepPreparator(version={prompts.PROMPT_VERSION})"
         lang = "en" if name.startswith("pet2rep_en") else "zh"
         corpus = set(grouping.corpus_level_fn.values())
@@ -50,7 +51,7 @@ def test_config_text_is_stable_across_imports(task_module, load_tasks):
     assert not any("object at" in text or " 0x" in text for text in first)
 
 
-@pytest.mark.parametrize("config", prompts.CONFIGS)
+@pytest.mark.parametrize("config", IMAGE_CONFIGS)
 def test_prompt_function_on_a_real_shaped_row(task_module, tiny_dataset, config):
     row = dict(glue.load_split(str(tiny_dataset), config)[2])
     row.update({"__few_shots": False, "__index": 2})  # what lighteval adds to each row
@@ -154,8 +155,8 @@ def test_metric_grouping_equals_pet2rep_metrics_score(task_module, shape):
     result, docs = _aggregate(task_module, "pet2rep:fused", PREDICTIONS, shape)
     cleaned = [glue.strip_reasoning(p) for p in PREDICTIONS]
     expected = score(cleaned, [d.get_golds()[0] for d in docs], lang="zh")
-    assert set(result) == set(glue.METRIC_NAMES) | {f"{n}_std" for n in glue.METRIC_NAMES}  # no bootstrap stderr
-    for name in glue.METRIC_NAMES:
+    assert set(result) == set(HEADLINE_METRICS) | {f"{n}_std" for n in HEADLINE_METRICS}  # no bootstrap stderr
+    for name in HEADLINE_METRICS:
         assert result[name] == expected[name]
         assert result[f"{name}_std"] == expected[f"{name}_std"]
     assert result["ce_f1"] > 0 and result["bleu_4"] > 0  # the predictions overlap the references
@@ -167,9 +168,9 @@ def test_english_task_scores_in_english(task_module):
     predictions = ["Increased FDG uptake in the lung.", "Absent FDG uptake in the left kidney.", "Normal."]
     result, docs = _aggregate(task_module, "pet2rep_en:mip", predictions)
     expected = score(predictions, [d.get_golds()[0] for d in docs[:3]], lang="en")
-    assert {name: result[name] for name in glue.METRIC_NAMES} == {name: expected[name] for name in glue.METRIC_NAMES}
+    assert {name: result[name] for name in HEADLINE_METRICS} == {name: expected[name] for name in HEADLINE_METRICS}
 
 
 def test_empty_generations_score_zero(task_module):
     result, _ = _aggregate(task_module, "pet2rep:separate", ["", "", "<think>only thinking</think>", ""])
-    assert {name: result[name] for name in glue.METRIC_NAMES} == dict.fromkeys(glue.METRIC_NAMES, 0.0)
+    assert {name: result[name] for name in HEADLINE_METRICS} == dict.fromkeys(HEADLINE_METRICS, 0.0)

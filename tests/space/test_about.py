@@ -9,6 +9,7 @@ from pet2rep_space.about import ABOUT
 from pet2rep_space.validation import SETTINGS
 
 from pet2rep.prompts import NUM_IMAGES
+from pet2rep.vocab import SUBMISSION_CATEGORY
 
 
 def test_each_input_setting_is_described_with_its_pictures():
@@ -26,7 +27,7 @@ def test_every_column_and_metric_is_explained():
         assert f"**{group} ·**" in ABOUT
     for name in ("BLEU-4", "METEOR", "ROUGE-L", "CE precision, recall and F1"):
         assert f"**{name}**" in ABOUT
-    assert lb.SOURCE_PAPER in ABOUT and lb.SUBMISSION_CATEGORY in ABOUT
+    assert lb.SOURCE_PAPER in ABOUT and SUBMISSION_CATEGORY in ABOUT
 
 
 def test_how_to_submit_uses_the_public_endpoint_in_its_argument_order():

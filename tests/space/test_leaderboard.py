@@ -7,6 +7,7 @@ import pytest
 from pet2rep_space import leaderboard as lb
 
 from pet2rep.paper import load_table1
+from pet2rep.vocab import SUBMISSION_CATEGORY
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_leaderboard_holds_paper_rows_and_submissions(table1, record_factory):
     alpha = frame[frame[lb.COL_MODEL] == "Alpha"].iloc[0]
     assert alpha[lb.COL_OVERALL] == pytest.approx(100 * (0.30 + 0.20 + 0.50 + 0.40 + 0.30 + 0.34) / 6)
     assert alpha[lb.METRIC_COLUMNS["ce_f1"]] == 0.34
-    assert alpha[lb.COL_CATEGORY] == lb.SUBMISSION_CATEGORY
+    assert alpha[lb.COL_CATEGORY] == SUBMISSION_CATEGORY
     assert alpha[lb.COL_DATE] == "2026-01-02"
     assert alpha[lb.COL_LINK] == "[model](https://huggingface.co/org/model)"
     baseline = frame[frame[lb.COL_CATEGORY] == "baseline"]

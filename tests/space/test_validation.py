@@ -80,7 +80,7 @@ def test_model_urls_refused(url):
 def test_settings():
     assert [validate_setting(s) for s in ("separate", "fused", "mip")] == ["separate", "fused", "mip"]
     for bad in ("template", "FUSED", "", None):
-        with pytest.raises(SubmissionError, match="expected one of separate, fused, mip"):
+        with pytest.raises(SubmissionError, match="expected one of fused, separate, mip"):
             validate_setting(bad)
 
 

@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
 from pet2rep.errors import InputError
-from pet2rep.metrics import CE_KEYS, METRIC_NAMES, score
+from pet2rep.metrics import CE_KEYS, METRIC_FAMILIES, score
 from pet2rep.text import tokenize
 from pet2rep.text.ce import ORGANS, STATES, ce_bootstrap_std, ce_scores, extract_uptake, label_matrix
 
@@ -191,5 +191,19 @@ def test_bad_input(kwargs, message):
 
 
 def test_metric_names_are_listed():
-    assert set(METRIC_NAMES) == {"bleu", "meteor", "rouge_l", "ce", "nlg"}
+    assert set(METRIC_FAMILIES) == {"bleu", "meteor", "rouge_l", "ce", "nlg"}
     assert not math.isnan(score(["x"], ["x"], bootstrap=0)["bleu_1"])
+
+
+def test_the_result_is_a_plain_dict_with_exactly_the_declared_keys():
+    from typing import get_type_hints
+
+    from pet2rep.score_result import OrganScore, ScoreResult
+
+    result = score(["肝脏FDG摄取增高。"], ["肝脏FDG摄取未见异常。"], bootstrap=0)
+    petrg3d = score(["肝脏FDG摄取增高。"], ["肝脏FDG摄取未见异常。"], bootstrap=0, protocol="petrg3d")
+    assert type(result) is dict and type(petrg3d) is dict
+    # every metric of both protocols selected: every declared key is there, and nothing undeclared
+    assert set(result) | set(petrg3d) == set(get_type_hints(ScoreResult))
+    assert all(set(organ) == set(get_type_hints(OrganScore)) for organ in result["per_organ"].values())
+    assert set(score(["a"], ["a"], metrics=["ce"], bootstrap=0)) < set(get_type_hints(ScoreResult))

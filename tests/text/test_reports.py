@@ -83,7 +83,7 @@ def test_references_from_generic_case_folders(tmp_path):
     (tmp_path / "c3" / "report.txt").write_bytes("肝".encode("gbk"))
     with pytest.raises(InputError, match=r"c3.report\.txt: line 1: not valid UTF-8"):
         load_references(tmp_path)
-    with pytest.raises(InputError, match="lang must be 'zh' or 'en'"):
+    with pytest.raises(InputError, match="lang must be one of 'zh', 'en'"):
         load_references(tmp_path, lang="auto")
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from pet2rep.vocab import LANGS
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers) -> None:
     parser.add_argument("--split", default="test", help="dataset split (default: test)")
     parser.add_argument(
         "--lang",
-        choices=("zh", "en"),
+        choices=LANGS,
         default="zh",
         help="report language; en covers only the cases with an English report (default: zh)",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pet2rep.render_options import ASPECTS, CT_MODES, RenderOptions
+from pet2rep.imaging.render_options import ASPECTS, CT_MODES, RenderOptions
 
 DEFAULT_OUT = "data/pet2rep"
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pet2rep.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RENDER_CONFIGS, RenderOptions
+from pet2rep.imaging.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RenderOptions
+from pet2rep.vocab import IMAGE_CONFIGS
 
 _DEFAULTS = RenderOptions()
 
@@ -23,7 +24,7 @@ def register(subparsers) -> None:
         description=__doc__.splitlines()[0],
     )
     parser.add_argument("path", help="a case folder or a folder of cases (generic, autoPET or nnU-Net layout)")
-    parser.add_argument("--config", required=True, choices=RENDER_CONFIGS, help="image set")
+    parser.add_argument("--config", required=True, choices=IMAGE_CONFIGS, help="image set")
     parser.add_argument("--out", required=True, help="output folder for the PNGs and <case_id>.json")
     parser.add_argument(
         "--num-slices",
@@ -106,7 +107,7 @@ _OPTION_OF_FIELD = {
 
 
 def options_from_args(args: argparse.Namespace):
-    """The :class:`~pet2rep.render.RenderOptions` an argument namespace asks for.
+    """The :class:`~pet2rep.imaging.render.RenderOptions` an argument namespace asks for.
 
     Raises:
         InputError: a bad value, named by its command-line option (``--alpha: expected ...``).
@@ -127,9 +128,9 @@ def options_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pet2rep.cases import scan_cases
     from pet2rep.errors import Pet2RepError
-    from pet2rep.render import render_case
+    from pet2rep.imaging.cases import scan_cases
+    from pet2rep.imaging.render import render_case
 
     options = options_from_args(args)
     scan = scan_cases(args.path)

@@ -6,6 +6,7 @@ import argparse
 
 from pet2rep.pairs import DEFAULT_COLUMNS
 from pet2rep.text.protocols import DEFAULT_PROTOCOL, PROTOCOL_NAMES, PROTOCOLS
+from pet2rep.vocab import AUTO_LANG, LANGS
 
 
 def register(subparsers) -> None:
@@ -49,7 +50,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--lang",
-        choices=("zh", "en", "auto"),
+        choices=(*LANGS, AUTO_LANG),
         default="auto",
         help="report language (default: auto; with a case folder, en reads report_en.txt)",
     )
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 def format_table(result: dict) -> str:
     """A plain-text table of a ``pet2rep.metrics.score`` result: overall (mean, std), CE per state, per organ."""
-    from pet2rep.text.ce import ORGANS, STATES
+    from pet2rep.vocab import ORGANS, STATES
 
     protocol = PROTOCOLS[result.get("protocol", DEFAULT_PROTOCOL)]
     lines = [f"{result['num_samples']} cases, lang {result['lang']}, protocol {protocol.name}", ""]

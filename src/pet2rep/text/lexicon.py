@@ -25,33 +25,7 @@ What each kind does is specified in ``docs/ce.md``.
 
 from __future__ import annotations
 
-ORGANS = (
-    "brain",
-    "eye",
-    "sinus",
-    "pharynx",
-    "salivary_gland",
-    "thyroid",
-    "cervical_lymph_node",
-    "lung",
-    "mediastinal_lymph_node",
-    "breast",
-    "esophagus",
-    "liver",
-    "gallbladder",
-    "pancreas",
-    "spleen",
-    "kidney",
-    "adrenal",
-    "stomach",
-    "intestine",
-    "abdominal_lymph_node",
-    "prostate",
-    "uterus_adnexa",
-    "bladder",
-    "bone",
-)
-STATES = ("increased", "decreased", "absent")
+from pet2rep.vocab import ORGANS, STATES  # noqa: F401 - their home is pet2rep.vocab; ce.py reads lx.ORGANS/STATES
 
 CERVICAL = "cervical_lymph_node"
 MEDIASTINAL = "mediastinal_lymph_node"

@@ -33,7 +33,7 @@ from pet2rep.text.tokenize import tokenize_jieba
 SCALE = 100.0
 BLEU_MAX_N = 4
 #: Metric families accepted by ``score(..., protocol="petrg3d", metrics=...)``; "nlg" is all of them.
-METRIC_NAMES = ("bleu", "meteor", "rouge", "cider", "nlg")
+METRIC_FAMILIES = ("bleu", "meteor", "rouge", "cider", "nlg")
 FAMILY_KEYS = {
     "bleu": ("bleu_1", "bleu_2", "bleu_3", "bleu_4"),
     "meteor": ("meteor",),
@@ -127,7 +127,7 @@ def score_tokens(
     Args:
         predictions: the predictions' tokens (:func:`pet2rep.text.tokenize.tokenize_jieba`).
         references: the references' tokens, same order.
-        families: from :data:`METRIC_NAMES` without "nlg".
+        families: from :data:`METRIC_FAMILIES` without "nlg".
 
     Returns:
         ``(aggregate, per_sample)``: the aggregate holds the per-pair means of :data:`FAMILY_KEYS` of the chosen

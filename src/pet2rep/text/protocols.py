@@ -18,19 +18,15 @@ from dataclasses import dataclass
 
 from pet2rep.errors import InputError
 from pet2rep.text import petrg3d
+from pet2rep.vocab import METRIC_LABELS
 
-# Table labels of result keys.
+# Table labels of result keys: the pet2rep metrics' from the vocabulary, plus those only petrg3d reports.
 _LABELS = {
-    **{f"bleu_{n}": f"BLEU-{n}" for n in range(1, 5)},
-    "meteor": "METEOR",
+    **METRIC_LABELS,
     "rouge_1": "ROUGE-1",
     "rouge_2": "ROUGE-2",
-    "rouge_l": "ROUGE-L",
     "cider": "CIDEr",
     **{f"corpus_bleu_{n}": f"corpus BLEU-{n}" for n in range(1, 5)},
-    "ce_precision": "CE precision",
-    "ce_recall": "CE recall",
-    "ce_f1": "CE F1",
 }
 
 
@@ -41,14 +37,14 @@ class Protocol:
     Attributes:
         name: the value of ``protocol=`` / ``--protocol``.
         description: one line for help texts.
-        metric_names: the names ``score(..., metrics=...)`` accepts under this protocol.
+        metric_families: the names ``score(..., metrics=...)`` accepts under this protocol.
         columns: ``(result key, label)`` of the headline numbers, in the order of the protocol's paper table.
         scale: 1.0 (values in [0, 1]) or 100.0 (percentages).
     """
 
     name: str
     description: str
-    metric_names: tuple[str, ...]
+    metric_families: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
     scale: float
 
@@ -56,7 +52,7 @@ class Protocol:
 PET2REP = Protocol(
     name="pet2rep",
     description="PET2Rep benchmark: pet2rep tokens without punctuation, nltk BLEU, METEOR, ROUGE-L, CE; in [0, 1]",
-    metric_names=("bleu", "meteor", "rouge_l", "ce", "nlg"),
+    metric_families=("bleu", "meteor", "rouge_l", "ce", "nlg"),
     columns=tuple(
         (k, _LABELS[k])
         for k in ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1")
@@ -66,7 +62,7 @@ PET2REP = Protocol(
 PETRG3D = Protocol(
     name="petrg3d",
     description="PETRG-3D's CN_nlg_evaluation.py: jieba tokens with punctuation, NMT BLEU, METEOR, ROUGE, CIDEr; x100",
-    metric_names=petrg3d.METRIC_NAMES,
+    metric_families=petrg3d.METRIC_FAMILIES,
     columns=tuple((k, _LABELS[k]) for k in petrg3d.KEYS),
     scale=petrg3d.SCALE,
 )

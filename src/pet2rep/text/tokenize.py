@@ -23,8 +23,7 @@ import re
 import unicodedata
 
 from pet2rep.errors import InputError
-
-LANGS = ("zh", "en", "auto")
+from pet2rep.vocab import check_lang
 
 # CJK Unified Ideographs, Extension A, Compatibility Ideographs, and the supplementary planes' extensions.
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -52,14 +51,6 @@ def detect_lang(text: str) -> str:
     if not letters:
         return "en"
     return "zh" if cjk > 0.1 * letters else "en"
-
-
-def check_lang(lang: object, *, allow_auto: bool = True) -> str:
-    """Validate a ``lang`` argument and return it; raise :class:`InputError` naming the valid values."""
-    valid = LANGS if allow_auto else LANGS[:2]
-    if not isinstance(lang, str) or lang not in valid:
-        raise InputError(f"lang must be one of {', '.join(map(repr, valid))}; got {lang!r}")
-    return lang
 
 
 def tokenize(text: str, lang: str = "auto") -> list[str]:

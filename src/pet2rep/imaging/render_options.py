@@ -1,6 +1,6 @@
 """Render options and their vocabulary, without numpy: the CLI builds its parsers from them at start-up.
 
-:mod:`pet2rep.render` re-exports everything here.
+:mod:`pet2rep.imaging.render` re-exports everything here.
 """
 
 from __future__ import annotations
@@ -8,11 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pet2rep.checks import Integer, Options, describe, satisfied
 from pet2rep.errors import InputError
-
-RENDER_CONFIGS = ("separate", "fused", "mip")
-"""``separate``: CT and PET of location 1, 2, 3 (6 images); ``fused``: 3 fused images; ``mip``: a coronal PET
-MIP followed by the 3 fused images."""
 
 CT_MODES = ("window", "zscore")
 ASPECTS = ("native", "mm")
@@ -56,30 +53,25 @@ class RenderOptions:
         def bad(name: str, expected: str) -> InputError:
             return InputError(f"RenderOptions.{name}: expected {expected}, got {getattr(self, name)!r}")
 
-        if isinstance(self.num_slices, bool) or not isinstance(self.num_slices, int) or self.num_slices < 1:
-            raise bad("num_slices", "an integer >= 1")
-        if (
-            isinstance(self.slice_spacing_vox, bool)
-            or not isinstance(self.slice_spacing_vox, int)
-            or self.slice_spacing_vox < 1
-        ):
-            raise bad("slice_spacing_vox", "an integer >= 1")
+        for name in ("num_slices", "slice_spacing_vox"):
+            if not satisfied(getattr(self, name), Integer(low=1)):
+                raise bad(name, describe(Integer(low=1)))
         if not _pair(self.ct_window) or self.ct_window[0] <= 0:
             raise bad("ct_window", "(width_hu > 0, level_hu)")
-        if self.ct_mode not in CT_MODES:
-            raise bad("ct_mode", f"one of {CT_MODES}")
+        if not satisfied(self.ct_mode, Options(*CT_MODES)):
+            raise bad("ct_mode", describe(Options(*CT_MODES)))
         if not _pair(self.zscore_range) or self.zscore_range[1] <= self.zscore_range[0]:
             raise bad("zscore_range", "(low, high) with low < high")
         if not _pair(self.suv_window) or self.suv_window[1] <= self.suv_window[0]:
             raise bad("suv_window", "(low, high) with low < high")
-        if self.aspect not in ASPECTS:
-            raise bad("aspect", f"one of {ASPECTS}")
+        if not satisfied(self.aspect, Options(*ASPECTS)):
+            raise bad("aspect", describe(Options(*ASPECTS)))
         if not 0.0 <= float(self.fusion_alpha) <= 1.0:
             raise bad("fusion_alpha", "a number in [0, 1]")
         if not 0.0 < float(self.fusion_fade) <= 1.0:
             raise bad("fusion_fade", "a number in (0, 1]")
-        if self.mip_colormap not in MIP_COLORMAPS:
-            raise bad("mip_colormap", f"one of {MIP_COLORMAPS}")
+        if not satisfied(self.mip_colormap, Options(*MIP_COLORMAPS)):
+            raise bad("mip_colormap", describe(Options(*MIP_COLORMAPS)))
 
 
 def _pair(value) -> bool:

@@ -4,23 +4,16 @@ import re
 import numpy as np
 import pytest
 
-from pet2rep.cases import discover_cases
 from pet2rep.errors import InputError
-from pet2rep.io import load_volume
-from pet2rep.render import load_case_volumes, render_all
-from pet2rep.suv import suv_parameters
-from pet2rep.synth import (
-    ANATOMY,
-    ORGANS,
-    STATES,
-    Lesion,
-    labels_of,
-    load_truth,
-    organ_mask,
-    organ_regions,
-    synthesize_cohort,
-    write_reports,
-)
+from pet2rep.imaging.cases import discover_cases
+from pet2rep.imaging.io import load_volume
+from pet2rep.imaging.render import load_case_volumes, render_all
+from pet2rep.imaging.suv import suv_parameters
+from pet2rep.synth import load_truth, organ_mask, organ_regions, synthesize_cohort
+from pet2rep.synth.anatomy import ANATOMY
+from pet2rep.synth.lesions import Lesion, labels_of
+from pet2rep.synth.reports import write_reports
+from pet2rep.vocab import ORGANS, STATES
 
 # ---------------------------------------------------------------- a minimal extractor following issue 3's rules
 # (organ terms, uptake words, negation, lymph-node groups, comparison references, carry-over). It checks that the
@@ -331,7 +324,7 @@ def test_wording_varies_between_cases(synth_cohort):
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"n": 0}, "n must be a positive integer"),
+        ({"n": 0}, "n must be an integer >= 1; got 0"),
         ({"n": 1, "size": "huge"}, "size must be one of"),
         ({"n": 1, "seed": -1}, "seed"),
     ],

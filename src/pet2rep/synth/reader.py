@@ -4,14 +4,15 @@ It shows that the pictures of a dataset row carry the signal the clinical-effica
 nothing but
 
 - the rendered pictures of one row (``images`` and ``image_names`` of the ``separate``, ``fused`` or ``mip``
-  config), decoding SUV back from them: the hot-iron PET slices by inverting :data:`pet2rep.render.HOT_IRON`, the
-  fused slices by solving the PET-over-CT blend for the colour-map index, the gray MIP from its gray level; and
-- an :class:`Atlas`: where each anatomical part of the phantom lies (what a segmentation model would give),
-  built by :func:`atlas_from_truth` from the anatomy of ``truth.json`` alone, without its lesions, labels or the
-  case's drawn uptake values.
+  config), decoding SUV back from them: the hot-iron PET slices by inverting :data:`pet2rep.imaging.render.HOT_IRON`,
+  the fused slices by solving the PET-over-CT blend for the colour-map index, the gray MIP from its gray level; and
+- an :class:`~pet2rep.synth.atlas.Atlas`: where each anatomical part of the phantom lies (what a segmentation
+  model would give), built by :func:`~pet2rep.synth.atlas.atlas_from_truth` from the anatomy of ``truth.json``
+  alone, without its lesions, labels or the case's drawn uptake values.
 
-What it knows besides: each part's population range of physiological SUV (:data:`pet2rep.synth.ANATOMY`), which
-structures can hold lymph nodes (the node stations of the atlas), and how to write a report.
+What it knows besides: each part's population range of physiological SUV
+(:data:`pet2rep.synth.atlas.EXPECTED_SUV`, from :data:`pet2rep.synth.anatomy.ANATOMY`), which structures can hold
+lymph nodes (the node stations of the atlas), and how to write a report.
 
 How it reads (:func:`read_images`):
 
@@ -31,22 +32,24 @@ tests'); the demo's cohort (medium, seed 0) was not used to tune them.
 
 The report (:func:`write_report`) follows the template's style: findings head to toe, one sentence per organ, the
 normal phrasing for organs without a finding, an uptake statement for each finding, then the impression.
+
+Picture decoding lives in :mod:`pet2rep.synth.decode`, the atlas and its picture masks in :mod:`pet2rep.synth.atlas`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from pet2rep.errors import InputError, MissingFileError
-from pet2rep.render import HOT_IRON, RenderOptions, to_picture
-from pet2rep.synth import ANATOMY, ORGANS, STATES, Structure
+from pet2rep.errors import InputError
+from pet2rep.imaging.render import RenderOptions
+from pet2rep.synth.atlas import EXPECTED_SUV, Atlas, Planes
+from pet2rep.synth.decode import decode_fused, decode_mip, decode_pet
+from pet2rep.vocab import ORGANS, STATES
 
 # ------------------------------------------------------------------------------------------------ knobs
 HOT_MIN_SUV = 4.2
@@ -75,235 +78,9 @@ MIN_REGION_AREA_MM2 = 430.0
 ATTRIBUTE_COVER = 0.5
 """A spot goes to the smallest region covering at least this fraction of it."""
 
-EXPECTED_SUV: dict[str, tuple[float, float]] = {p.name: p.suv for p in ANATOMY if p.suv is not None}
-"""Part name -> population range of its physiological SUV (the reader's prior; never the case's own values)."""
 
 _IMAGE_NAME = re.compile(r"_(?P<kind>ct|pet|fused)_(?P<plane>\d+)\.png$|_(?P<mip>mip)\.png$")
 _MIDLINE_MM = 10.0
-_NODE_ORGANS = ("cervical_lymph_node", "mediastinal_lymph_node", "abdominal_lymph_node")
-
-
-# ------------------------------------------------------------------------------------------------ atlas
-@dataclass(frozen=True)
-class Atlas:
-    """Where the phantom's parts lie on a case's PET grid: regions only, no uptake and no lesion.
-
-    Attributes:
-        case_id: the case.
-        pet_affine: voxel -> world (mm) of the PET grid reoriented to RAS+ (the grid the pictures are cut from).
-        pet_shape: that grid's size (x, y, z).
-        parts: the anatomical parts in painting order (later parts lie on top), each with its CE organ (or None)
-            and its shape; node stations (``organ`` a lymph-node group) are regions, not drawn.
-    """
-
-    case_id: str
-    pet_affine: np.ndarray = field(repr=False)
-    pet_shape: tuple[int, int, int]
-    parts: tuple[Structure, ...] = field(repr=False)
-
-    @property
-    def organs(self) -> tuple[str, ...]:
-        """The CE organs of this phantom, head to toe (sex-specific organs only where present)."""
-        present = {p.organ for p in self.parts if p.organ}
-        return tuple(o for o in ORGANS if o in present)
-
-    @property
-    def sex(self) -> str | None:
-        organs = self.organs
-        if "prostate" in organs:
-            return "M"
-        if "uterus_adnexa" in organs or "breast" in organs:
-            return "F"
-        return None
-
-
-_ATLAS_PART_KEYS = ("name", "organ", "shape", "centre_mm", "radii_mm", "thickness_mm", "bands")
-
-
-def atlas_from_truth(truth: Mapping[str, Any]) -> Atlas:
-    """The atlas of a synthetic case from its ``truth.json`` content.
-
-    Only ``case_id``, ``pet_grid`` and the geometry of ``anatomy`` (name, organ, shape, centre, radii, wall) are
-    read; ``lesions``, ``labels`` and each part's drawn ``suv`` / ``hu`` are never looked at.
-
-    Raises:
-        InputError: a truth without a PET grid or anatomy.
-    """
-    try:
-        grid = truth["pet_grid"]
-        affine = np.asarray(grid["affine"], dtype=np.float64)
-        shape = tuple(int(n) for n in grid["shape"])
-        anatomy = truth["anatomy"]
-    except (KeyError, TypeError, ValueError) as e:
-        raise InputError(f"truth of case {truth.get('case_id')!r}: expected 'pet_grid' and 'anatomy' ({e})") from e
-    if affine.shape != (4, 4) or len(shape) != 3:
-        raise InputError(f"truth of case {truth.get('case_id')!r}: pet_grid needs a 4x4 affine and a 3-D shape")
-    parts = []
-    for d in anatomy:
-        geometry = {k: d.get(k) for k in _ATLAS_PART_KEYS}
-        geometry.update(hu=None, suv=None)
-        parts.append(Structure.from_json(geometry))
-    return Atlas(str(truth.get("case_id", "")), affine, shape, tuple(parts))  # type: ignore[arg-type]
-
-
-def load_atlas(case_dir: str | Path) -> Atlas:
-    """The atlas of a synthetic case folder (its ``truth.json``, anatomy geometry only)."""
-    path = Path(case_dir)
-    if path.is_dir():
-        path = path / "truth.json"
-    if not path.is_file():
-        raise MissingFileError(f"{path}: no truth.json; the atlas is built from a synthetic case's anatomy")
-    return atlas_from_truth(json.loads(path.read_text(encoding="utf-8")))
-
-
-# ------------------------------------------------------------------------------------------------ decoding
-def _unit_to_suv(t: np.ndarray, window: tuple[float, float]) -> np.ndarray:
-    lo, hi = window
-    return (np.float32(lo) + t.astype(np.float32) * np.float32(hi - lo)).astype(np.float32)
-
-
-def _rgb(image) -> np.ndarray:
-    arr = np.asarray(image.convert("RGB") if hasattr(image, "convert") else image)
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise InputError(f"expected an RGB picture, got an array of shape {arr.shape}")
-    return arr
-
-
-_LUT_KEYS = (HOT_IRON[:, 0].astype(np.int32) << 16) | (HOT_IRON[:, 1].astype(np.int32) << 8) | HOT_IRON[:, 2]
-
-
-def decode_pet(image, suv_window: tuple[float, float] = (0.0, 5.0)) -> np.ndarray:
-    """SUV of a hot-iron PET picture: exact to the colour map's 256 levels (indices 127 and 128 share one colour),
-    the window's top standing for "at least".
-
-    A colour that is not in the map (never, for pictures rendered by :mod:`pet2rep.render`) takes the nearest one.
-    """
-    rgb = _rgb(image).astype(np.int32)
-    keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    order = np.argsort(_LUT_KEYS, kind="stable")
-    sorted_keys = _LUT_KEYS[order]
-    pos = np.clip(np.searchsorted(sorted_keys, keys), 0, 255)
-    index = order[pos]
-    miss = sorted_keys[pos] != keys
-    if miss.any():
-        d = np.abs(rgb[miss][:, None, :] - HOT_IRON[None, :, :].astype(np.int32)).sum(axis=2)
-        index[miss] = d.argmin(axis=1)
-    return _unit_to_suv(index / 255.0, suv_window)
-
-
-def decode_fused(
-    image, suv_window: tuple[float, float] = (0.0, 5.0), fusion_alpha: float = 0.5, fusion_fade: float = 0.05
-) -> np.ndarray:
-    """SUV of a fused PET/CT picture: per colour, the colour-map index whose blend over some gray CT level
-    explains the three channels best (:func:`pet2rep.render.fuse` inverted). Each channel was rounded to 8 bits after
-    blending, so the index comes back within 2.5 steps (99 % within 1.5) where the PET is drawn at full opacity and
-    within 3.5 steps in the faint range where it fades out (measured by the tests)."""
-    rgb = _rgb(image).astype(np.int32)
-    flat = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    colours, inverse = np.unique(flat.ravel(), return_inverse=True)
-    px = np.stack([(colours >> 16) & 255, (colours >> 8) & 255, colours & 255], axis=1).astype(np.float32)
-    t = np.arange(256, dtype=np.float32) / 255.0
-    alpha = np.float32(fusion_alpha) * np.clip(t / np.float32(fusion_fade), 0.0, 1.0)  # (256,)
-    lut = HOT_IRON.astype(np.float32)  # (256, 3)
-    best = np.empty(len(colours), dtype=np.int64)
-    opaque = int(np.argmax(alpha >= np.float32(fusion_alpha)))  # first index drawn at full opacity
-    for start in range(0, len(colours), 4096):
-        chunk = px[start : start + 4096]
-        # residual = pixel - alpha * colour: the CT's share, equal in the three channels for the right index
-        resid = chunk[:, None, :] - alpha[None, :, None] * lut[None, :, :]
-        spread = resid.max(axis=2) - resid.min(axis=2)
-        # The CT gray level an index implies must be a gray level. Ties go to the brighter reading.
-        gray = resid.mean(axis=2) / np.maximum(1.0 - alpha, 1e-6)[None, :]
-        spread += np.where((gray < -1.0) | (gray > 256.0), np.float32(1e3), np.float32(0))
-        tied = spread <= spread.min(axis=1, keepdims=True)
-        pick = 255 - np.argmax(tied[:, ::-1], axis=1)
-        # Rounding to 8 bits moves each channel by up to 1/2: an index at full opacity that explains the pixel that
-        # well wins over a faint (partly transparent) one. A near-gray pixel fits both "faint PET over this gray"
-        # and "near-white PET over a darker gray"; pure CT that bright is bone or soft tissue, which has uptake.
-        full = spread[:, opaque:]
-        fits = full.min(axis=1) <= 1.0 + 1e-3
-        full_pick = 255 - np.argmax((full <= full.min(axis=1, keepdims=True))[:, ::-1], axis=1)
-        best[start : start + 4096] = np.where(fits, full_pick, pick)
-    index = best[inverse].reshape(flat.shape)
-    return _unit_to_suv(index / 255.0, suv_window)
-
-
-def decode_mip(image, suv_window: tuple[float, float] = (0.0, 5.0)) -> np.ndarray:
-    """SUV of a MIP picture: inverted gray (``gray_r``, how the dataset renders it) or hot iron."""
-    rgb = _rgb(image)
-    if (rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all():
-        return _unit_to_suv((255.0 - rgb[..., 0].astype(np.float32)) / 255.0, suv_window)
-    return decode_pet(image, suv_window)
-
-
-# ------------------------------------------------------------------------------------------------ geometry
-class _Planes:
-    """Part masks of one atlas on its pictures (rows head to feet, columns patient's right to left)."""
-
-    def __init__(self, atlas: Atlas):
-        self.atlas = atlas
-        nx, _, nz = atlas.pet_shape
-        self.shape = (nz, nx)
-        self.drawn = [i for i, p in enumerate(atlas.parts) if p.name in EXPECTED_SUV]
-        self.stations = [
-            i for i, p in enumerate(atlas.parts) if p.organ in _NODE_ORGANS and p.name not in EXPECTED_SUV
-        ]
-        self._cache: dict[tuple, np.ndarray] = {}
-
-    def pixels(self, area_mm2: float) -> int:
-        """How many picture pixels (one PET voxel each, x by z) cover ``area_mm2``, at least 1."""
-        a = self.atlas.pet_affine
-        pixel_mm2 = float(np.linalg.norm(a[:3, 0]) * np.linalg.norm(a[:3, 2]))
-        return max(1, round(area_mm2 / pixel_mm2))
-
-    def _world(self, j: float) -> list[np.ndarray]:
-        a = self.atlas.pet_affine
-        nx, _, nz = self.atlas.pet_shape
-        ii = np.arange(nx, dtype=np.float64)[:, None, None]
-        kk = np.arange(nz, dtype=np.float64)[None, None, :]
-        return [(a[r, 0] * ii + a[r, 1] * j + a[r, 2] * kk + a[r, 3]).astype(np.float32) for r in range(3)]
-
-    def mask(self, index: int, plane: int | None, *, filled: bool = False, grow_mm: float = 0.0) -> np.ndarray:
-        """Picture mask of part ``index`` on key plane ``plane`` (RAS index along the anterior axis), or its
-        footprint on the MIP (``None``: the cross-section through its centre, which for the phantom's axis-aligned
-        shapes is its projection). ``filled``: a shell as the solid it encloses; ``grow_mm``: radii grown by this
-        much (the reach of a part's activity through the scanner's blur)."""
-        key = (index, plane, filled, grow_mm)
-        if key not in self._cache:
-            part = self.atlas.parts[index]
-            if filled and part.shape == "shell":
-                part = replace(part, shape="ellipsoid")
-            if grow_mm:
-                part = replace(part, radii_mm=part.radii_mm + grow_mm)
-            if plane is None:
-                inv = np.linalg.inv(self.atlas.pet_affine)
-                j = float(inv[1, :3] @ part.centre_mm + inv[1, 3])
-            else:
-                j = float(plane)
-            x, y, z = self._world(j)
-            cov = part.coverage(x, y, z, 1e-3) >= 0.5  # (nx, 1, nz)
-            self._cache[key] = to_picture(cov[:, 0, :])
-        return self._cache[key]
-
-    def owner(self, plane: int) -> np.ndarray:
-        """Index of the part each pixel shows (-1: outside every drawn part)."""
-        key = ("owner", plane)
-        if key not in self._cache:
-            out = np.full(self.shape, -1, dtype=np.int32)
-            for i in self.drawn:
-                out[self.mask(i, plane)] = i
-            self._cache[key] = out
-        return self._cache[key]
-
-    def cut_through_middle(self, index: int, planes: Sequence[int]) -> bool:
-        """Whether a key plane passes through the middle 70 % of the part's front-back extent."""
-        part = self.atlas.parts[index]
-        a = self.atlas.pet_affine
-        for j in planes:
-            y = a[1, 1] * j + a[1, 3]
-            if abs(y - part.centre_mm[1]) <= 0.7 * part.radii_mm[1]:
-                return True
-        return False
 
 
 def _expected_hi(name: str) -> float:
@@ -369,7 +146,7 @@ class Reading:
     findings: list[Finding] = field(default_factory=list)
 
     def labels(self) -> dict[str, list[str]]:
-        """Organ -> abnormal states (in :data:`~pet2rep.synth.STATES` order), every organ of the phantom a key."""
+        """Organ -> abnormal states (in :data:`~pet2rep.vocab.STATES` order); every phantom organ a key."""
         out: dict[str, list[str]] = {o: [] for o in self.organs}
         for f in self.findings:
             if f.state not in out.setdefault(f.organ, []):
@@ -377,7 +154,7 @@ class Reading:
         return {o: sorted(v, key=STATES.index) for o, v in out.items()}
 
 
-def _side(planes: _Planes, index: int, col: float) -> str | None:
+def _side(planes: Planes, index: int, col: float) -> str | None:
     """The patient's side of a spot: from the part's name when it is one of a pair, else from the body's midline
     (the trunk's centre; world x grows toward the patient's right in RAS+). None near the midline of a midline
     part."""
@@ -396,7 +173,7 @@ def _side(planes: _Planes, index: int, col: float) -> str | None:
     return "right" if x > x0 else "left"
 
 
-def _attribute(planes: _Planes, blob: np.ndarray, plane: int | None, candidates: Iterable[int]) -> int | None:
+def _attribute(planes: Planes, blob: np.ndarray, plane: int | None, candidates: Iterable[int]) -> int | None:
     """The region a spot belongs to: the smallest candidate region (filled part or node station) that covers at
     least ``ATTRIBUTE_COVER`` of it (a focus sitting where a small structure lies is read as that structure's),
     else the one covering most of it (ties: node stations, then parts painted later)."""
@@ -419,7 +196,7 @@ def _attribute(planes: _Planes, blob: np.ndarray, plane: int | None, candidates:
     return best
 
 
-def _hot_candidates(planes: _Planes) -> list[int]:
+def _hot_candidates(planes: Planes) -> list[int]:
     parts = planes.atlas.parts
     return [
         i
@@ -428,7 +205,7 @@ def _hot_candidates(planes: _Planes) -> list[int]:
     ]
 
 
-def _saturating_margin(planes: _Planes, plane: int | None) -> np.ndarray:
+def _saturating_margin(planes: Planes, plane: int | None) -> np.ndarray:
     """Pixels that parts whose uptake fills the window reach through partial volume and blur (one voxel around
     them, two around the hottest), also from just off the plane."""
     out = np.zeros(planes.shape, dtype=bool)
@@ -440,7 +217,7 @@ def _saturating_margin(planes: _Planes, plane: int | None) -> np.ndarray:
     return out
 
 
-def _read_slice(planes: _Planes, suv: np.ndarray, plane: int) -> tuple[list[Finding], np.ndarray]:
+def _read_slice(planes: Planes, suv: np.ndarray, plane: int) -> tuple[list[Finding], np.ndarray]:
     parts = planes.atlas.parts
     owner = planes.owner(plane)
     hi = np.zeros(planes.shape, dtype=np.float32)
@@ -489,7 +266,7 @@ def _read_slice(planes: _Planes, suv: np.ndarray, plane: int) -> tuple[list[Find
     return findings, hot_seen
 
 
-def _finding(planes: _Planes, blob: np.ndarray, suv: np.ndarray, index: int, state: str, picture: str, *, peak: bool):
+def _finding(planes: Planes, blob: np.ndarray, suv: np.ndarray, index: int, state: str, picture: str, *, peak: bool):
     rows, cols = np.nonzero(blob)
     values = suv[blob]
     value = float(values.max()) if peak else float(np.sort(values)[:3].mean())
@@ -507,7 +284,7 @@ def _finding(planes: _Planes, blob: np.ndarray, suv: np.ndarray, index: int, sta
     )
 
 
-def _read_mip(planes: _Planes, suv: np.ndarray, key_planes: Sequence[int], seen: np.ndarray) -> list[Finding]:
+def _read_mip(planes: Planes, suv: np.ndarray, key_planes: Sequence[int], seen: np.ndarray) -> list[Finding]:
     parts = planes.atlas.parts
     expected = np.zeros(planes.shape, dtype=np.float32)  # the highest expected uptake along each ray
     body = np.zeros(planes.shape, dtype=bool)
@@ -537,7 +314,7 @@ def read_images(
             CT pictures are skipped): they say what each picture is and which key plane it shows.
         atlas: the case's :class:`Atlas`.
         options: the rendering options the pictures were made with (SUV window, fusion); default
-            :class:`~pet2rep.render.RenderOptions`.
+            :class:`~pet2rep.imaging.render.RenderOptions`.
 
     Returns:
         The :class:`Reading`: findings per organ.
@@ -549,7 +326,7 @@ def read_images(
     options = options or RenderOptions()
     if len(images) != len(image_names):
         raise InputError(f"case {atlas.case_id!r}: {len(images)} images but {len(image_names)} image names")
-    planes = _Planes(atlas)
+    planes = Planes(atlas)
     slices: dict[int, tuple[str, Any]] = {}
     mip = None
     for image, name in zip(images, image_names, strict=True):

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.errors import InputError, LayoutError, MetadataError, MissingFileError, Pet2RepError
-from pet2rep.io import read_json, read_text
+from pet2rep.files import read_json, read_text
+from pet2rep.vocab import FINDINGS_KEY, check_lang
 
 LAYOUTS = ("generic", "autopet", "nnunet")
-NNUNET_REPORT_KEY = "检查所见"
 SPLITS = ("train", "validation", "test")
 _NII = (".nii.gz", ".nii")
 _NNUNET_IMAGE_DIRS = ("images", "imagesTr", "imagesTs")
@@ -92,19 +92,18 @@ class Case:
         Raises:
             InputError: unknown ``lang``, non-UTF-8 bytes, or an nnU-Net report JSON without ``检查所见``.
         """
-        if lang not in ("zh", "en"):
-            raise InputError(f"case {self.case_id!r}: lang must be 'zh' or 'en', got {lang!r}")
+        check_lang(lang, allow_auto=False, name=f"case {self.case_id!r}: lang")
         path = self.report_path if lang == "zh" else self.report_en_path
         if path is None:
             return None
         if path.suffix == ".json":
             data = read_json(path, case_id=self.case_id)
-            if not isinstance(data, dict) or not isinstance(data.get(NNUNET_REPORT_KEY), str):
+            if not isinstance(data, dict) or not isinstance(data.get(FINDINGS_KEY), str):
                 keys = sorted(data) if isinstance(data, dict) else type(data).__name__
                 raise InputError(
-                    f"case {self.case_id!r}: {path.name} has no string under {NNUNET_REPORT_KEY!r} (found {keys})"
+                    f"case {self.case_id!r}: {path.name} has no string under {FINDINGS_KEY!r} (found {keys})"
                 )
-            return data[NNUNET_REPORT_KEY]
+            return data[FINDINGS_KEY]
         return read_text(path, case_id=self.case_id)
 
     def read_labels(self) -> dict[str, list[str]] | None:

@@ -1,4 +1,4 @@
-"""Reading and writing NIfTI volumes and the small text files of a case: the only module that touches nibabel IO.
+"""Reading and writing NIfTI volumes: the only module that touches nibabel IO (text files: :mod:`pet2rep.files`).
 
 Loading is strict and memory-aware: voxel data are read in their stored dtype (an ``int16`` CT stays
 ``int16``), scaling is applied in ``float32`` when a header asks for it, and never is a ``float64`` copy of a
@@ -7,17 +7,15 @@ whole volume made. Every failure names the case and the file.
 
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nibabel as nib
 import numpy as np
 
-from pet2rep.errors import InputError, MissingFileError, VolumeError
-from pet2rep.geometry import spacing_mm
+from pet2rep.errors import MissingFileError, VolumeError
+from pet2rep.imaging.geometry import spacing_mm
 
 try:  # ISA-L's inflate decodes gzip about twice as fast as zlib; gzip decoding dominates loading a volume
     from isal import igzip as _igzip
@@ -228,44 +226,4 @@ def save_volume(data: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # nibabel writes gzip through DeterministicGzipFile (mtime 0, no file name): reproducible bytes.
     nib.save(nifti_image(data, affine), str(path))
-    return path
-
-
-def read_text(path: str | Path, *, case_id: str | None = None) -> str:
-    """Read a UTF-8 text file strictly (a leading BOM is dropped).
-
-    Raises:
-        MissingFileError: no such file.
-        InputError: the bytes are not valid UTF-8.
-    """
-    path = Path(path)
-    where = _where(case_id, path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as e:
-        raise MissingFileError(f"{where}: file not found ({path})") from e
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(
-            f"{where}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); save the file as UTF-8"
-        ) from e
-    return text.removeprefix("\ufeff")
-
-
-def read_json(path: str | Path, *, case_id: str | None = None) -> Any:
-    """Read a UTF-8 JSON file strictly; malformed JSON is an :class:`InputError` naming the line."""
-    path = Path(path)
-    text = read_text(path, case_id=case_id)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{_where(case_id, path)}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
-
-
-def write_json(obj: Any, path: str | Path) -> Path:
-    """Write JSON as UTF-8 (non-ASCII kept readable), sorted keys for reproducible bytes."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path

@@ -19,9 +19,10 @@ import numpy as np
 from PIL import Image
 
 from pet2rep import __version__
-from pet2rep.cases import Case
 from pet2rep.errors import GeometryError, InputError
-from pet2rep.geometry import (
+from pet2rep.files import write_json
+from pet2rep.imaging.cases import Case
+from pet2rep.imaging.geometry import (
     AIR_HU,
     check_overlap,
     reorient_to_ras,
@@ -30,16 +31,16 @@ from pet2rep.geometry import (
     spacing_mm,
     survey_body,
 )
-from pet2rep.io import load_volume, nifti_image, write_json
-from pet2rep.render_options import (  # noqa: F401 - re-exported: pet2rep.render is where users look for them
+from pet2rep.imaging.io import load_volume, nifti_image
+from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users look for them here
     ASPECTS,
     CT_MODES,
     MIP_COLORMAPS,
-    RENDER_CONFIGS,
     SLICE_AXIS,
     RenderOptions,
 )
-from pet2rep.suv import suv_parameters, to_suv
+from pet2rep.imaging.suv import suv_parameters, to_suv
+from pet2rep.vocab import IMAGE_CONFIGS
 
 
 def _hot_iron_lut() -> np.ndarray:
@@ -260,7 +261,7 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
     """Key coronal slice indices of a case, and the CT body statistics when asked for.
 
     Returns:
-        ``(indices, survey)`` where ``survey`` is the :class:`~pet2rep.geometry.BodySurvey`.
+        ``(indices, survey)`` where ``survey`` is the :class:`~pet2rep.imaging.geometry.BodySurvey`.
 
     Raises:
         GeometryError: PET and CT do not overlap, or no CT body voxel lies inside the PET field of view.
@@ -290,14 +291,14 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
 
 def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     configs = tuple(configs)
-    unknown = [c for c in configs if c not in RENDER_CONFIGS]
+    unknown = [c for c in configs if c not in IMAGE_CONFIGS]
     if unknown or not configs:
-        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(RENDER_CONFIGS)}")
+        raise InputError(f"unknown render config(s) {unknown}; expected some of {list(IMAGE_CONFIGS)}")
     return configs
 
 
 def render_volumes(
-    vols: CaseVolumes, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+    vols: CaseVolumes, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
     """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
     options = options or RenderOptions()
@@ -356,7 +357,7 @@ def render_volumes(
 
 
 def render_all(
-    case: Case, configs: tuple[str, ...] | list[str] = RENDER_CONFIGS, options: RenderOptions | None = None
+    case: Case, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
     """Render one case in several configs, loading its volumes once.
 
@@ -368,9 +369,9 @@ def render_all(
 
 
 def render_case(case: Case, config: str, options: RenderOptions | None = None) -> RenderedCase:
-    """Render one case in one config (see :data:`RENDER_CONFIGS`)."""
-    if config not in RENDER_CONFIGS:
-        raise InputError(f"unknown render config {config!r}; expected one of {list(RENDER_CONFIGS)}")
+    """Render one case in one config (see :data:`IMAGE_CONFIGS`)."""
+    if config not in IMAGE_CONFIGS:
+        raise InputError(f"unknown render config {config!r}; expected one of {list(IMAGE_CONFIGS)}")
     return render_all(case, (config,), options)[config]
 
 
@@ -382,7 +383,8 @@ def volumes_on_pet_grid(source: Case | CaseVolumes):
         source: a case (its volumes are loaded) or its already loaded :class:`CaseVolumes`.
 
     Returns:
-        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.io.nifti_image`); the
+        ``(ct_img, suv_img)`` as ``nibabel.Nifti1Image`` sharing one affine (:func:`pet2rep.imaging.io.nifti_image`);
+        the
         SUV image holds ``vols.suv`` itself when that is already float32 in NIfTI's (Fortran) order.
 
     Raises:

@@ -1,0 +1,257 @@
+"""A DICOM series -> a 3-D voxel array and its voxel -> world (RAS+ mm) affine.
+
+Geometry comes from the headers only, never from file names or InstanceNumber:
+
+* the in-plane axes are the ImageOrientationPatient direction cosines (voxel axis 0 runs along a row, i.e. with
+  the column index; axis 1 down the columns), scaled by PixelSpacing;
+* slices are sorted by their position along the slice normal (row cosine x column cosine . ImagePositionPatient);
+* the slice step is the spacing of those positions, which must be even (to 1 % of the step): a missing slice or
+  a mixed series is an error naming the gap, not a silently stretched volume;
+* a gantry tilt (positions stepping off the normal) is kept exactly as a sheared affine when ``allow_shear``
+  (the CT: pet2rep samples it in world space onto the PET grid, which resamples it); it is an error otherwise
+  (the PET grid is the picture grid);
+* the DICOM patient frame is LPS; nibabel's is RAS: the affine is ``diag(-1, -1, 1, 1) @ affine_lps``.
+
+Per-slice RescaleSlope / RescaleIntercept are applied slice by slice. Integer data whose every slice has slope 1
+and an integral intercept (CT in HU) stay integers (int16 when they fit), otherwise the volume is float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pet2rep.dicom import load_pydicom
+from pet2rep.errors import GeometryError, MissingDependencyError, VolumeError
+from pet2rep.io import Volume, check_finite, nifti_image
+
+LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+"""DICOM's patient frame (x to the Left, y Posterior, z Superior) -> nibabel's RAS+."""
+
+EVEN_SPACING_RTOL = 0.01
+"""Slice steps may differ from their median by this fraction of it (header rounding), no more."""
+
+_COSINE_TOL = 1e-3
+_SAME_TOL_MM = 1e-3
+
+
+@dataclass(frozen=True)
+class SliceGeometry:
+    """The sorted slice order of a series and the voxel -> world affines it implies.
+
+    Attributes:
+        order: indices into the input sequence, sorted along the slice normal.
+        affine_lps: 4x4 voxel -> DICOM patient (LPS mm).
+        shape: (columns, rows, slices).
+    """
+
+    order: tuple[int, ...]
+    affine_lps: np.ndarray
+    shape: tuple[int, int, int]
+
+    @property
+    def affine(self) -> np.ndarray:
+        """voxel -> RAS+ mm (nibabel's convention)."""
+        return LPS_TO_RAS @ self.affine_lps
+
+
+def _tuple(value, n: int, name: str, where: str) -> np.ndarray:
+    try:
+        out = np.asarray([float(v) for v in value], dtype=np.float64)
+    except (TypeError, ValueError):
+        out = np.asarray([])
+    if out.shape != (n,) or not np.all(np.isfinite(out)):
+        raise GeometryError(f"{where}: {name} must hold {n} numbers, got {value!r}")
+    return out
+
+
+def slice_geometry(datasets: Sequence, *, where: str = "", allow_shear: bool = False) -> SliceGeometry:
+    """Sort the slices of a series along its normal and build the affine (see the module docstring).
+
+    Args:
+        datasets: one pydicom dataset (or any object with the same attributes) per slice, any order.
+        where: names the series in messages.
+        allow_shear: keep a gantry tilt as a sheared affine instead of raising.
+
+    Raises:
+        GeometryError: fewer than 2 slices, missing or inconsistent orientation / spacing / size, two slices at
+            one position, uneven slice steps, or a tilt when ``allow_shear`` is False.
+    """
+    n = len(datasets)
+    if n < 2:
+        raise GeometryError(f"{where}: {n} slice(s); a volume needs at least 2 slices along the normal")
+    first = datasets[0]
+    for name in ("ImageOrientationPatient", "ImagePositionPatient", "PixelSpacing"):
+        missing = [i for i, ds in enumerate(datasets) if ds.get(name) in (None, "")]
+        if missing:
+            raise GeometryError(f"{where}: {name} is missing in {len(missing)} of {n} slices")
+    iop = _tuple(first.ImageOrientationPatient, 6, "ImageOrientationPatient", where)
+    spacing = _tuple(first.PixelSpacing, 2, "PixelSpacing", where)
+    rows, cols = int(first.Rows), int(first.Columns)
+    for ds in datasets[1:]:
+        if int(ds.Rows) != rows or int(ds.Columns) != cols:
+            raise GeometryError(f"{where}: slices of {rows}x{cols} and {int(ds.Rows)}x{int(ds.Columns)} pixels mixed")
+        if np.max(np.abs(_tuple(ds.ImageOrientationPatient, 6, "ImageOrientationPatient", where) - iop)) > _COSINE_TOL:
+            raise GeometryError(
+                f"{where}: ImageOrientationPatient differs between slices ({list(iop)} and "
+                f"{list(ds.ImageOrientationPatient)}); expected one orientation (a localizer mixed in?)"
+            )
+        if np.max(np.abs(_tuple(ds.PixelSpacing, 2, "PixelSpacing", where) - spacing)) > _SAME_TOL_MM:
+            raise GeometryError(f"{where}: PixelSpacing differs between slices ({list(spacing)}, {ds.PixelSpacing})")
+    if np.any(spacing <= 0):
+        raise GeometryError(f"{where}: PixelSpacing must be > 0, got {list(spacing)}")
+    row_cos, col_cos = iop[:3], iop[3:]
+    if abs(np.linalg.norm(row_cos) - 1) > _COSINE_TOL or abs(np.linalg.norm(col_cos) - 1) > _COSINE_TOL:
+        raise GeometryError(f"{where}: ImageOrientationPatient {list(iop)} is not two unit vectors")
+    if abs(float(row_cos @ col_cos)) > _COSINE_TOL:
+        raise GeometryError(f"{where}: ImageOrientationPatient {list(iop)} is not two orthogonal vectors")
+    row_cos = row_cos / np.linalg.norm(row_cos)
+    col_cos = col_cos / np.linalg.norm(col_cos)
+    normal = np.cross(row_cos, col_cos)
+    positions = np.stack([_tuple(ds.ImagePositionPatient, 3, "ImagePositionPatient", where) for ds in datasets])
+    dist = positions @ normal
+    order = np.argsort(dist, kind="stable")
+    dist, positions = dist[order], positions[order]
+    steps = np.diff(dist)
+    if np.any(steps < _SAME_TOL_MM):
+        k = int(np.argmax(steps < _SAME_TOL_MM))
+        raise GeometryError(
+            f"{where}: two slices at the same position ({dist[k]:.3f} mm along the normal); expected one slice per "
+            "position (several time frames or duplicated files in one series?)"
+        )
+    step = float(np.median(steps))
+    bad = np.flatnonzero(np.abs(steps - step) > EVEN_SPACING_RTOL * step)
+    if bad.size:
+        k = int(bad[0])
+        raise GeometryError(
+            f"{where}: uneven slice spacing: steps of {steps.min():.4g} to {steps.max():.4g} mm (median {step:.4g}); "
+            f"the first odd step is {steps[k]:.4g} mm between {dist[k]:.2f} and {dist[k + 1]:.2f} mm along the "
+            "normal (a missing slice?); expected evenly spaced slices"
+        )
+    # The mean step between first and last slice: exact for a tilt, equal to normal * step otherwise.
+    slice_vec = (positions[-1] - positions[0]) / (n - 1)
+    off_normal = np.linalg.norm(slice_vec - normal * (slice_vec @ normal))
+    if off_normal > EVEN_SPACING_RTOL * step:
+        if not allow_shear:
+            raise GeometryError(
+                f"{where}: slices step {off_normal:.3g} mm sideways per {step:.4g} mm along the normal (gantry tilt); "
+                "expected slices stacked along the normal"
+            )
+    else:
+        slice_vec = normal * step
+    affine = np.eye(4)
+    affine[:3, 0] = row_cos * spacing[1]  # along a row: the column index, PixelSpacing[1] apart
+    affine[:3, 1] = col_cos * spacing[0]  # down a column: the row index, PixelSpacing[0] apart
+    affine[:3, 2] = slice_vec
+    affine[:3, 3] = positions[0]
+    return SliceGeometry(tuple(int(i) for i in order), affine, (cols, rows, n))
+
+
+def _rescale(ds) -> tuple[float, float]:
+    slope = ds.get("RescaleSlope")
+    inter = ds.get("RescaleIntercept")
+    slope = 1.0 if slope in (None, "") else float(slope)
+    inter = 0.0 if inter in (None, "") else float(inter)
+    return slope, inter
+
+
+def _pixels(ds, path: Path, where: str) -> np.ndarray:
+    pixels = load_pydicom().pixels
+    ts = str(ds.file_meta.TransferSyntaxUID)
+    try:
+        decoder = pixels.get_decoder(ts)
+    except NotImplementedError as e:
+        raise VolumeError(f"{where}: {path.name}: transfer syntax {ts} cannot be decoded by pydicom ({e})") from e
+    if not decoder.is_available:
+        raise MissingDependencyError(
+            f"{where}: {path.name}: transfer syntax {ts} ({ts_name(ts)}) needs a pydicom decoding plugin: "
+            f"{'; '.join(decoder.missing_dependencies)}"
+        )
+    try:
+        arr = ds.pixel_array
+    except Exception as e:  # pydicom raises several types on truncated or corrupt pixel data; the file is named
+        raise VolumeError(
+            f"{where}: {path.name}: pixel data are truncated or corrupt ({type(e).__name__}: {e})"
+        ) from e
+    if arr.ndim != 2:
+        raise VolumeError(
+            f"{where}: {path.name}: pixel array of shape {arr.shape}; expected one grey-level frame per file "
+            "(multi-frame and colour images are not supported)"
+        )
+    return arr
+
+
+def ts_name(uid: str) -> str:
+    """The name of a transfer syntax UID (the UID itself when pydicom does not know it)."""
+    from pydicom.uid import UID
+
+    name = UID(uid).name
+    return name or uid
+
+
+def read_series(
+    paths: Sequence[str | Path], *, where: str = "", allow_shear: bool = False, float32: bool = False
+) -> Volume:
+    """Read a series of single-frame DICOM files as one volume (voxel axes: column, row, slice).
+
+    Args:
+        paths: the series' files, any order.
+        where: names the series in messages.
+        allow_shear: accept a gantry tilt (sheared affine), see :func:`slice_geometry`.
+        float32: always return float32 (PET).
+
+    Returns:
+        A :class:`pet2rep.io.Volume` (RAS+ affine; ``path`` is the first file in slice order).
+
+    Raises:
+        GeometryError: see :func:`slice_geometry`.
+        VolumeError: unreadable or corrupt files, non-finite rescale values.
+        MissingDependencyError: pydicom, or the plugin a compressed transfer syntax needs, is not installed.
+    """
+    pydicom = load_pydicom()
+    paths = [Path(p) for p in paths]
+    datasets = []
+    for path in paths:
+        try:
+            datasets.append(pydicom.dcmread(str(path)))
+        except Exception as e:  # pydicom raises many types on malformed input; the file is named, the cause chained
+            raise VolumeError(f"{where}: {path.name}: not a readable DICOM file ({type(e).__name__}: {e})") from e
+    geo = slice_geometry(datasets, where=where, allow_shear=allow_shear)
+    rescale = [_rescale(ds) for ds in datasets]
+    if not all(np.isfinite(s) and np.isfinite(i) and s != 0 for s, i in rescale):
+        raise VolumeError(f"{where}: RescaleSlope / RescaleIntercept must be finite with a non-zero slope")
+    arrays = [_pixels(ds, path, where) for ds, path in zip(datasets, paths, strict=True)]
+    del datasets
+    kinds = {a.dtype.kind for a in arrays}
+    integral = kinds <= {"i", "u"} and all(s == 1.0 and float(i).is_integer() for s, i in rescale)
+    if integral and not float32:
+        lo = min(int(a.min()) + int(i) for a, (_, i) in zip(arrays, rescale, strict=True))
+        hi = max(int(a.max()) + int(i) for a, (_, i) in zip(arrays, rescale, strict=True))
+        dtype = np.int16 if lo >= -(2**15) and hi < 2**15 else np.int32
+    else:
+        dtype = np.float32
+    cols, rows, n = geo.shape
+    buf = np.empty((n, rows, cols), dtype=dtype)  # slice-major: each slice is copied as one block
+    for k, i in enumerate(geo.order):
+        arr, (slope, inter) = arrays[i], rescale[i]
+        if dtype == np.float32:
+            out = buf[k]
+            np.multiply(arr, np.float32(slope), out=out, dtype=np.float32, casting="unsafe")
+            if inter != 0.0:
+                out += np.float32(inter)
+        else:
+            buf[k] = np.add(arr, int(inter), dtype=np.int32)  # int32: a uint16 stored value may exceed int16
+        arrays[i] = None  # type: ignore[call-overload]
+    data = buf.transpose(2, 1, 0)  # (column, row, slice): Fortran order, as NIfTI stores voxels
+    if dtype == np.float32:
+        check_finite(data, where)
+    return Volume(data=data, affine=geo.affine, path=paths[geo.order[0]])
+
+
+def read_series_image(paths: Sequence[str | Path], **kwargs):
+    """:func:`read_series` as a ``nibabel.Nifti1Image`` (RAS+ affine, dtype kept)."""
+    vol = read_series(paths, **kwargs)
+    return nifti_image(vol.data, vol.affine)

@@ -19,13 +19,12 @@ import pytest
 
 pytest.importorskip("pydicom")
 
-from pydicom.dataset import Dataset
-
 from pet2rep.dicom.write import (
     decode_per_slice,
     ds_string,
     encode_per_slice,
     make_uid,
+    radiopharmaceutical_sequence,
     random_names,
     write_series,
 )
@@ -52,18 +51,6 @@ def _dicom_dt(text: str) -> tuple[str, str, str]:
     return "20240305", text.replace(":", ""), ""
 
 
-def radiopharmaceutical(dose_bq: float, half_life_s: float, start_time: str = "", start_datetime: str = ""):
-    item = Dataset()
-    item.Radiopharmaceutical = "Fluorodeoxyglucose"
-    item.RadionuclideTotalDose = ds_string(dose_bq)
-    item.RadionuclideHalfLife = ds_string(half_life_s)
-    if start_time:
-        item.RadiopharmaceuticalStartTime = start_time
-    if start_datetime:
-        item.RadiopharmaceuticalStartDateTime = start_datetime
-    return [item]
-
-
 def pet_tags_from_meta(meta: dict) -> dict[str, Any]:
     """PET tags (BQML, DecayCorrection START) carrying the SUV inputs of a synthetic case's meta.json."""
     acq_da, acq_tm, _ = _dicom_dt(meta["acquisition_time"])
@@ -79,7 +66,7 @@ def pet_tags_from_meta(meta: dict) -> dict[str, Any]:
         "SeriesTime": acq_tm,
         "AcquisitionDate": acq_da,
         "AcquisitionTime": acq_tm,
-        "RadiopharmaceuticalInformationSequence": radiopharmaceutical(
+        "RadiopharmaceuticalInformationSequence": radiopharmaceutical_sequence(
             meta["injected_dose_bq"],
             meta.get("half_life_s", 6586.2),
             start_time="" if inj_dt else inj_tm,
@@ -193,3 +180,19 @@ def twin_cohort(tmp_path_factory) -> dict[str, Any]:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def dicom_helpers():
+    """The writers of this conftest, for tests (conftest modules are not importable under importlib mode)."""
+    import types
+
+    return types.SimpleNamespace(
+        PATIENT=PATIENT,
+        dicom_twin=dicom_twin,
+        pet_tags_from_meta=pet_tags_from_meta,
+        study_uids=study_uids,
+        write_ct=write_ct,
+        write_pet=write_pet,
+        write_localizer=write_localizer,
+    )

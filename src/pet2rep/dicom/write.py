@@ -62,6 +62,23 @@ def decode_per_slice(stored: np.ndarray, slopes: Sequence[float]) -> np.ndarray:
     return out
 
 
+def radiopharmaceutical_sequence(
+    dose_bq: float, half_life_s: float, *, start_time: str = "", start_datetime: str = ""
+) -> list:
+    """A RadiopharmaceuticalInformationSequence value (one FDG item) with the given dose, half-life and start."""
+    from pydicom.dataset import Dataset
+
+    item = Dataset()
+    item.Radiopharmaceutical = "Fluorodeoxyglucose"
+    item.RadionuclideTotalDose = ds_string(dose_bq)
+    item.RadionuclideHalfLife = ds_string(half_life_s)
+    if start_time:
+        item.RadiopharmaceuticalStartTime = start_time
+    if start_datetime:
+        item.RadiopharmaceuticalStartDateTime = start_datetime
+    return [item]
+
+
 def write_series(
     stored: np.ndarray,
     affine: np.ndarray,

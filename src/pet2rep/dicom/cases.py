@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.dicom import deid, load_pydicom
-from pet2rep.dicom.headers import read_header
+from pet2rep.dicom.headers import MEDIA_STORAGE_DIRECTORY, read_header
 from pet2rep.dicom.study import SeriesChoice, choose_series, group_studies
 from pet2rep.dicom.suv import DicomSuv, acquisition_datetime, suv_from_tags
-from pet2rep.errors import Pet2RepError
+from pet2rep.errors import Pet2RepError, VolumeError
 
 LAYOUT = "dicom"
 REPORTS_DIR = "reports"
@@ -107,6 +107,28 @@ def scan_dicom(
         except Pet2RepError as e:
             failures.append((_relative(path, data_root), e))
             continue
+        if h.sop_class_uid == MEDIA_STORAGE_DIRECTORY:  # a DICOMDIR: files are found by walking the folders
+            continue
+        if not (h.study_uid and h.series_uid and h.modality):
+            missing = [
+                k
+                for k, v in (
+                    ("StudyInstanceUID", h.study_uid),
+                    ("SeriesInstanceUID", h.series_uid),
+                    ("Modality", h.modality),
+                )
+                if not v
+            ]
+            failures.append(
+                (
+                    _relative(path, data_root),
+                    VolumeError(
+                        f"{_relative(path, data_root)}: {', '.join(missing)} missing: a truncated or corrupt DICOM "
+                        "file, or not an image of a study"
+                    ),
+                )
+            )
+            continue
         headers.append(h)
         if h.modality == "PT":
             datasets[path] = ds
@@ -118,7 +140,7 @@ def scan_dicom(
     cases = []
     for study_uid, series in studies.items():
         case_id = deid.case_id_for(study_uid)
-        where = f"case {case_id!r}"
+        where = f"case {case_id!r} (study in {_relative(folders[study_uid], data_root) or '.'})"
         any_ds = next(
             (datasets.get(h.path) or datasets.get(h.series_uid) for hs in series.values() for h in hs[:1]), None
         )

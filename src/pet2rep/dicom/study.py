@@ -101,8 +101,14 @@ def _image_problem(headers: list[SliceHeader]) -> str | None:
         return "a localizer (ImageType LOCALIZER)"
     if any(h.number_of_frames > 1 for h in headers):
         return "multi-frame files (one frame per file is supported)"
-    if any(h.position is None or h.orientation is None for h in headers):
+    lacking = [h for h in headers if h.position is None or h.orientation is None]
+    if len(lacking) == len(headers):
         return "not a cross-sectional image series (no ImagePositionPatient / ImageOrientationPatient)"
+    if lacking:
+        return (
+            f"{len(lacking)} of {len(headers)} files lack ImagePositionPatient / ImageOrientationPatient "
+            f"(e.g. {lacking[0].path.name}: truncated or corrupt?)"
+        )
     if len(headers) < 2:
         return "a single slice (a volume needs at least 2)"
     first = np.asarray(headers[0].orientation)

@@ -159,3 +159,26 @@ def test_slice_geometry_needs_the_geometry_tags(tmp_path):
     del datasets[4].ImagePositionPatient
     with pytest.raises(GeometryError, match="ImagePositionPatient is missing in 1 of 9 slices"):
         slice_geometry(datasets)
+
+
+@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize("bits_stored", [16, 12])
+def test_uncompressed_pixels_are_read_as_pydicom_decodes_them(tmp_path, signed, bits_stored):
+    from pet2rep.dicom.volume import _native_pixels
+
+    raw = np.random.default_rng(bits_stored).integers(0, 65536, size=(6, 5, 2)).astype(np.uint16)
+    paths = write_series(
+        raw.view(np.int16) if signed else raw,
+        np.eye(4),
+        tmp_path,
+        modality="CT",
+        series_uid=make_uid("bits"),
+        tags={"BitsStored": bits_stored, "HighBit": bits_stored - 1},  # bits above BitsStored hold noise
+        **UIDS,
+    )
+    ds = pydicom.dcmread(paths[0])
+    native = _native_pixels(ds)
+    assert native is not None and native.dtype == ds.pixel_array.dtype
+    np.testing.assert_array_equal(native, ds.pixel_array)
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    assert _native_pixels(ds) is None  # anything but little-endian native: pydicom's decoders

@@ -18,6 +18,7 @@ and an integral intercept (CT in HU) stay integers (int16 when they fit), otherw
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +159,39 @@ def _rescale(ds) -> tuple[float, float]:
     return slope, inter
 
 
+_NATIVE_LITTLE_ENDIAN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # Implicit / Explicit VR Little Endian
+
+
+def _native_pixels(ds) -> np.ndarray | None:
+    """The stored values of an uncompressed little-endian single-frame grey-level image, read straight from the
+    pixel bytes (pydicom's ``pixel_array`` does the same with more checks and a copy); None for anything else."""
+    try:
+        if str(ds.file_meta.TransferSyntaxUID) not in _NATIVE_LITTLE_ENDIAN:
+            return None
+        bits, stored_bits = int(ds.BitsAllocated), int(ds.BitsStored)
+        signed = int(ds.PixelRepresentation) == 1
+        if int(ds.get("SamplesPerPixel") or 1) != 1 or int(ds.get("NumberOfFrames") or 1) != 1:
+            return None
+        if bits not in (8, 16, 32) or not 0 < stored_bits <= bits:
+            return None
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        raw = ds.PixelData
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    dtype = np.dtype(f"<{'i' if signed else 'u'}{bits // 8}")
+    if not isinstance(raw, bytes) or len(raw) < rows * cols * dtype.itemsize:
+        return None  # truncated: pydicom's decoder names the problem
+    arr = np.frombuffer(raw, dtype=dtype, count=rows * cols).reshape(rows, cols)
+    if stored_bits < bits:  # bits above BitsStored carry nothing: mask (unsigned) or sign-extend (signed)
+        shift = bits - stored_bits
+        arr = (arr << shift) >> shift if signed else arr & ((1 << stored_bits) - 1)
+    return arr
+
+
 def _pixels(ds, path: Path, where: str) -> np.ndarray:
+    native = _native_pixels(ds)
+    if native is not None:
+        return native
     pixels = load_pydicom().pixels
     ts = str(ds.file_meta.TransferSyntaxUID)
     try:
@@ -193,7 +226,12 @@ def ts_name(uid: str) -> str:
 
 
 def read_series(
-    paths: Sequence[str | Path], *, where: str = "", allow_shear: bool = False, float32: bool = False
+    paths: Sequence[str | Path],
+    *,
+    where: str = "",
+    allow_shear: bool = False,
+    float32: bool = False,
+    timings: dict[str, float] | None = None,
 ) -> Volume:
     """Read a series of single-frame DICOM files as one volume (voxel axes: column, row, slice).
 
@@ -202,6 +240,9 @@ def read_series(
         where: names the series in messages.
         allow_shear: accept a gantry tilt (sheared affine), see :func:`slice_geometry`.
         float32: always return float32 (PET).
+        timings: if given, seconds are added under ``"parse"`` (reading and parsing the files), ``"geometry"``,
+            ``"pixels"`` (the stored arrays: a view of the bytes when uncompressed) and ``"stack"`` (rescale into
+            one array).
 
     Returns:
         A :class:`pet2rep.io.Volume` (RAS+ affine; ``path`` is the first file in slice order).
@@ -212,6 +253,15 @@ def read_series(
         MissingDependencyError: pydicom, or the plugin a compressed transfer syntax needs, is not installed.
     """
     pydicom = load_pydicom()
+    clock = timings if timings is not None else {}
+    t = time.perf_counter()
+
+    def tick(key: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        clock[key] = clock.get(key, 0.0) + now - t
+        t = now
+
     paths = [Path(p) for p in paths]
     datasets = []
     for path in paths:
@@ -219,12 +269,15 @@ def read_series(
             datasets.append(pydicom.dcmread(str(path)))
         except Exception as e:  # pydicom raises many types on malformed input; the file is named, the cause chained
             raise VolumeError(f"{where}: {path.name}: not a readable DICOM file ({type(e).__name__}: {e})") from e
+    tick("parse")
     geo = slice_geometry(datasets, where=where, allow_shear=allow_shear)
+    tick("geometry")
     rescale = [_rescale(ds) for ds in datasets]
     if not all(np.isfinite(s) and np.isfinite(i) and s != 0 for s, i in rescale):
         raise VolumeError(f"{where}: RescaleSlope / RescaleIntercept must be finite with a non-zero slope")
     arrays = [_pixels(ds, path, where) for ds, path in zip(datasets, paths, strict=True)]
     del datasets
+    tick("pixels")
     kinds = {a.dtype.kind for a in arrays}
     integral = kinds <= {"i", "u"} and all(s == 1.0 and float(i).is_integer() for s, i in rescale)
     if integral and not float32:
@@ -243,11 +296,13 @@ def read_series(
             if inter != 0.0:
                 out += np.float32(inter)
         else:
-            buf[k] = np.add(arr, int(inter), dtype=np.int32)  # int32: a uint16 stored value may exceed int16
+            # Modular arithmetic in the output type: exact, since every result was checked to fit in it.
+            np.add(arr, int(inter), out=buf[k], dtype=dtype, casting="unsafe")
         arrays[i] = None  # type: ignore[call-overload]
     data = buf.transpose(2, 1, 0)  # (column, row, slice): Fortran order, as NIfTI stores voxels
     if dtype == np.float32:
         check_finite(data, where)
+    tick("stack")
     return Volume(data=data, affine=geo.affine, path=paths[geo.order[0]])
 
 

@@ -99,7 +99,7 @@ class CaseVolumes:
 
 
 def load_case_volumes(case: Case) -> CaseVolumes:
-    """Load CT and PET of a case, converting PET to SUV when it is in Bq/mL.
+    """Load CT and PET of a case, converting PET to SUV when it is in Bq/mL (a DICOM case: :mod:`pet2rep.dicom`).
 
     Raises:
         MetadataError: PET in Bq/mL without usable SUV metadata (checked before any voxel is read).

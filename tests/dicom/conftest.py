@@ -167,11 +167,12 @@ def dicom_twin(case_dir: Path, out: Path, seed: Any, *, extras: bool = True, pet
 
 @pytest.fixture(scope="session")
 def twin_cohort(tmp_path_factory) -> dict[str, Any]:
-    """Two synthetic cases in NIfTI (``nifti/``) and as DICOM studies (``dicom/<name>/``): synth_0001 (ISO
-    date-times) and synth_0005 (bare clock times, injected before midnight, scanned after)."""
+    """Three synthetic cases in NIfTI (``nifti/``) and as DICOM studies (``dicom/<name>/``): synth_0001 (ISO
+    date-times), synth_0002 (PET in SUV: Units GML) and synth_0005 (bare clock times, injected before midnight,
+    scanned after)."""
     root = tmp_path_factory.mktemp("twins")
     out: dict[str, Any] = {"nifti": root / "nifti", "dicom": root / "dicom", "studies": {}}
-    for index in (1, 5):
+    for index in (1, 2, 5):
         case = synthesize_case(out["nifti"], index, seed=0, size="small")
         out["studies"][case.name] = dicom_twin(case, out["dicom"] / f"patient{index}", seed=index)
     return out

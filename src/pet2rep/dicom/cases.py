@@ -100,7 +100,9 @@ def scan_dicom(
     if reports_dir is None and (data_root / REPORTS_DIR).is_dir():
         reports_dir = data_root / REPORTS_DIR
     failures: list[tuple[str, Pet2RepError]] = []
-    headers, datasets = [], {}
+    headers = []
+    pet_datasets: dict[Path, Any] = {}  # every PET header: the SUV tags and the acquisition times
+    identifying: dict[str, set[str]] = {}  # study -> values of its identifying tags (the redaction guard)
     for path in files:
         try:
             h, ds = read_header(path)
@@ -109,31 +111,17 @@ def scan_dicom(
             continue
         if h.sop_class_uid == MEDIA_STORAGE_DIRECTORY:  # a DICOMDIR: files are found by walking the folders
             continue
-        if not (h.study_uid and h.series_uid and h.modality):
-            missing = [
-                k
-                for k, v in (
-                    ("StudyInstanceUID", h.study_uid),
-                    ("SeriesInstanceUID", h.series_uid),
-                    ("Modality", h.modality),
-                )
-                if not v
-            ]
-            failures.append(
-                (
-                    _relative(path, data_root),
-                    VolumeError(
-                        f"{_relative(path, data_root)}: {', '.join(missing)} missing: a truncated or corrupt DICOM "
-                        "file, or not an image of a study"
-                    ),
-                )
-            )
+        missing = [k for k in ("StudyInstanceUID", "SeriesInstanceUID", "Modality") if not ds.get(k)]
+        if missing:
+            rel = _relative(path, data_root)
+            why = "a truncated or corrupt DICOM file, or not an image of a study"
+            failures.append((rel, VolumeError(f"{rel}: {', '.join(missing)} missing: {why}")))
             continue
         headers.append(h)
         if h.modality == "PT":
-            datasets[path] = ds
-        elif h.series_uid not in datasets:
-            datasets[h.series_uid] = ds  # one header per other series (patient tags for the redaction guard)
+            pet_datasets[path] = ds
+        if h.study_uid not in identifying:
+            identifying[h.study_uid] = deid.identifying_values(ds)
     studies = group_studies(headers)
     folders = {uid: _common_folder(h.path for series in s.values() for h in series) for uid, s in studies.items()}
     dirs = {uid: {h.path.parent for series in s.values() for h in series} for uid, s in studies.items()}
@@ -141,13 +129,10 @@ def scan_dicom(
     for study_uid, series in studies.items():
         case_id = deid.case_id_for(study_uid)
         where = f"case {case_id!r} (study in {_relative(folders[study_uid], data_root) or '.'})"
-        any_ds = next(
-            (datasets.get(h.path) or datasets.get(h.series_uid) for hs in series.values() for h in hs[:1]), None
-        )
-        identifying = deid.identifying_values(any_ds)
+        redact = partial(deid.redact, values=identifying[study_uid])
         try:
-            choice = choose_series(study_uid, series, where=where, redact=partial(deid.redact, values=identifying))
-            pet_ds = [datasets[h.path] for h in choice.pet.headers]
+            choice = choose_series(study_uid, series, where=where, redact=redact)
+            pet_ds = [pet_datasets[h.path] for h in choice.pet.headers]
             suv = _suv(pet_ds, where=f"{where}: PET series {choice.pet.uid}")
         except Pet2RepError as e:
             failures.append((case_id, e))
@@ -156,7 +141,7 @@ def scan_dicom(
         exclusive = not any(_is_under(d, folder) for other, ds_ in dirs.items() if other != study_uid for d in ds_)
         keys = [case_id, study_uid, choice.pet.headers[0].accession_number]
         zh, en, labels = _report_files(folder if exclusive else None, reports_dir, keys)
-        meta = _meta(choice, suv, pet_ds[0], identifying)
+        meta = _meta(choice, suv, pet_ds[0], identifying[study_uid])
         cases.append(
             Case(
                 case_id=case_id,

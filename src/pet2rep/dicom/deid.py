@@ -51,12 +51,14 @@ def case_id_for(study_uid: str) -> str:
 
 def identifying_values(ds: Any) -> set[str]:
     """The values of the identifying tags of a dataset (strings of 3+ characters; name parts split at ``^``)."""
+    from pydicom.multival import MultiValue
+
     out: set[str] = set()
     for keyword in IDENTIFYING_KEYWORDS:
         value = ds.get(keyword) if ds is not None else None
         if value is None:
             continue
-        values = value if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue" else [value]
+        values = value if isinstance(value, (list, tuple, MultiValue)) else [value]
         for v in values:
             text = str(v).strip()
             for part in {text, *re.split(r"[\^=]", text)}:

@@ -12,7 +12,8 @@ with the values the DICOM files decode to, so both paths load the same numbers. 
 - the DICOM load split into its steps (``read_series(..., timings=...)``): reading and parsing the files
   (``pydicom.dcmread``), geometry from the headers, the stored pixel arrays (uncompressed: a view of the bytes),
   rescale and stacking into one array;
-- render: ``render_all(case, ("separate", "fused", "mip"))`` from each source (load included).
+- render: ``render_all(case, ("separate", "fused", "mip"))`` from each source (load included);
+- the peak traced memory (``tracemalloc``) of each load, against the raw in-memory size of CT + PET.
 
     python benchmarks/bench_dicom.py [--repeat 3] [--keep DIR] [--json OUT]
 """
@@ -101,6 +102,18 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def _peak_mib(fn) -> float:
+    """Peak traced allocation (numpy buffers included) while ``fn`` runs, in MiB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def dicom_steps(files: list[Path], **kwargs) -> dict[str, float]:
     """One ``read_series`` of a series with its own split of the time (parse / geometry / pixels / stack)."""
     from pet2rep.dicom.volume import read_series
@@ -140,13 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     (d_case,) = scan_cases(dicom_dir).cases
     ct_files, pet_files = list(d_case.dicom.ct_files), list(d_case.dicom.pet_files)
 
-    def load_nifti():
-        load_volume(n_case.ct_path)
-        load_volume(n_case.pet_input_path, float32=True)
+    def load_nifti():  # both volumes held at the end, as rendering holds them
+        return load_volume(n_case.ct_path), load_volume(n_case.pet_input_path, float32=True)
 
     def load_dicom():
-        read_series(ct_files, allow_shear=True)
-        read_series(pet_files, float32=True)
+        return read_series(ct_files, allow_shear=True), read_series(pet_files, float32=True)
 
     steps = {
         "scan nifti": lambda: scan_cases(nifti_dir),
@@ -184,10 +195,25 @@ def main(argv: list[str] | None = None) -> int:
             f"{k} {p[k]:.3f} ({p[k] / p['total']:.0%})" for k in ("parse", "geometry", "pixels", "stack")
         )
         print(f"  DICOM {s:<3} read_series {p['total']:.3f}: {shares}")
+    peak = {name: _peak_mib(steps[name]) for name in ("load nifti", "load dicom")}
+    raw_mib = sum(v.nbytes for v in load_nifti()) / 2**20
+    print(
+        f"  peak memory of the load (tracemalloc): nifti {peak['load nifti']:.0f} MiB, dicom "
+        f"{peak['load dicom']:.0f} MiB; raw CT + PET {raw_mib:.0f} MiB"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"median_s": med, "min_s": low, "runs_s": times, "dicom_split_s": parts, "size": size}, indent=2
+                {
+                    "median_s": med,
+                    "min_s": low,
+                    "runs_s": times,
+                    "dicom_split_s": parts,
+                    "size": size,
+                    "peak_mib": peak,
+                    "raw_mib": raw_mib,
+                },
+                indent=2,
             )
             + "\n"
         )

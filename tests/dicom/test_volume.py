@@ -182,3 +182,14 @@ def test_uncompressed_pixels_are_read_as_pydicom_decodes_them(tmp_path, signed, 
     np.testing.assert_array_equal(native, ds.pixel_array)
     ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
     assert _native_pixels(ds) is None  # anything but little-endian native: pydicom's decoders
+
+
+def test_slices_are_put_in_order_in_place():
+    from pet2rep.dicom.volume import _permute_slices
+
+    rng = np.random.default_rng(5)
+    raw = rng.integers(0, 1000, size=(17, 3, 2)).astype(np.uint16)
+    order = rng.permutation(17)
+    want = raw[order]
+    _permute_slices(raw, [int(i) for i in order])
+    np.testing.assert_array_equal(raw, want)

@@ -240,9 +240,9 @@ def read_series(
         where: names the series in messages.
         allow_shear: accept a gantry tilt (sheared affine), see :func:`slice_geometry`.
         float32: always return float32 (PET).
-        timings: if given, seconds are added under ``"parse"`` (reading and parsing the files), ``"geometry"``,
-            ``"pixels"`` (the stored arrays: a view of the bytes when uncompressed) and ``"stack"`` (rescale into
-            one array).
+        timings: if given, seconds are added under ``"parse"`` (reading and parsing the files), ``"pixels"``
+            (decoding the stored values into one buffer: a copy of the bytes when uncompressed), ``"geometry"`` and
+            ``"stack"`` (slices put in order and rescaled, in place when the types allow).
 
     Returns:
         A :class:`pet2rep.io.Volume` (RAS+ affine; ``path`` is the first file in slice order).
@@ -263,47 +263,93 @@ def read_series(
         t = now
 
     paths = [Path(p) for p in paths]
-    datasets = []
-    for path in paths:
+    n = len(paths)
+    if n < 2:
+        raise GeometryError(f"{where}: {n} slice(s); a volume needs at least 2 slices along the normal")
+    # One pass over the files: each slice's stored values go straight into one (slice, row, column) buffer in file
+    # order and the pixel bytes are dropped, so the files are never all held in memory beside the volume.
+    headers = []
+    raw: np.ndarray | None = None
+    for i, path in enumerate(paths):
         try:
-            datasets.append(pydicom.dcmread(str(path)))
+            ds = pydicom.dcmread(str(path))
         except Exception as e:  # pydicom raises many types on malformed input; the file is named, the cause chained
             raise VolumeError(f"{where}: {path.name}: not a readable DICOM file ({type(e).__name__}: {e})") from e
-    tick("parse")
-    geo = slice_geometry(datasets, where=where, allow_shear=allow_shear)
-    tick("geometry")
-    rescale = [_rescale(ds) for ds in datasets]
+        tick("parse")
+        arr = _pixels(ds, path, where)
+        if raw is None:
+            raw = np.empty((n, *arr.shape), dtype=arr.dtype)
+        elif arr.shape != raw.shape[1:]:
+            raise GeometryError(
+                f"{where}: slices of {raw.shape[1]}x{raw.shape[2]} and {arr.shape[0]}x{arr.shape[1]} pixels mixed"
+            )
+        elif arr.dtype != raw.dtype:
+            raw = raw.astype(np.result_type(raw.dtype, arr.dtype))
+        raw[i] = arr
+        del arr, ds.PixelData
+        headers.append(ds)
+        tick("pixels")
+    assert raw is not None  # n >= 2
+    geo = slice_geometry(headers, where=where, allow_shear=allow_shear)
+    rescale = [_rescale(ds) for ds in headers]
     if not all(np.isfinite(s) and np.isfinite(i) and s != 0 for s, i in rescale):
         raise VolumeError(f"{where}: RescaleSlope / RescaleIntercept must be finite with a non-zero slope")
-    arrays = [_pixels(ds, path, where) for ds, path in zip(datasets, paths, strict=True)]
-    del datasets
-    tick("pixels")
-    kinds = {a.dtype.kind for a in arrays}
-    integral = kinds <= {"i", "u"} and all(s == 1.0 and float(i).is_integer() for s, i in rescale)
-    if integral and not float32:
-        lo = min(int(a.min()) + int(i) for a, (_, i) in zip(arrays, rescale, strict=True))
-        hi = max(int(a.max()) + int(i) for a, (_, i) in zip(arrays, rescale, strict=True))
-        dtype = np.int16 if lo >= -(2**15) and hi < 2**15 else np.int32
-    else:
-        dtype = np.float32
-    cols, rows, n = geo.shape
-    buf = np.empty((n, rows, cols), dtype=dtype)  # slice-major: each slice is copied as one block
-    for k, i in enumerate(geo.order):
-        arr, (slope, inter) = arrays[i], rescale[i]
-        if dtype == np.float32:
-            out = buf[k]
-            np.multiply(arr, np.float32(slope), out=out, dtype=np.float32, casting="unsafe")
-            if inter != 0.0:
-                out += np.float32(inter)
-        else:
-            # Modular arithmetic in the output type: exact, since every result was checked to fit in it.
-            np.add(arr, int(inter), out=buf[k], dtype=dtype, casting="unsafe")
-        arrays[i] = None  # type: ignore[call-overload]
-    data = buf.transpose(2, 1, 0)  # (column, row, slice): Fortran order, as NIfTI stores voxels
-    if dtype == np.float32:
-        check_finite(data, where)
+    rescale = [rescale[i] for i in geo.order]
+    tick("geometry")
+    _permute_slices(raw, geo.order)
+    data = _rescaled(raw, rescale, float32=float32)
+    del raw
+    volume = data.transpose(2, 1, 0)  # (column, row, slice): Fortran order, as NIfTI stores voxels
+    if volume.dtype == np.float32:
+        check_finite(volume, where)
     tick("stack")
-    return Volume(data=data, affine=geo.affine, path=paths[geo.order[0]])
+    return Volume(data=volume, affine=geo.affine, path=paths[geo.order[0]])
+
+
+def _permute_slices(raw: np.ndarray, order: Sequence[int]) -> None:
+    """``raw[k] = raw[order[k]]`` for every k, in place (one spare slice; cycle by cycle)."""
+    done = np.zeros(len(order), dtype=bool)
+    spare = np.empty_like(raw[0])
+    for start in range(len(order)):
+        if done[start] or order[start] == start:
+            done[start] = True
+            continue
+        spare[...] = raw[start]
+        k = start
+        while True:
+            done[k] = True
+            src = order[k]
+            if src == start:
+                raw[k] = spare
+                break
+            raw[k] = raw[src]
+            k = src
+
+
+def _rescaled(raw: np.ndarray, rescale: Sequence[tuple[float, float]], *, float32: bool) -> np.ndarray:
+    """Stored values (slice, row, column) -> modality values, slice by slice; in place when the type allows.
+
+    Integers with slope 1 and integral intercepts stay integers (int16 when every value fits, else int32);
+    anything else is float32 (``stored * float32(slope) + float32(intercept)``).
+    """
+    integral = raw.dtype.kind in "iu" and all(s == 1.0 and float(i).is_integer() for s, i in rescale)
+    if integral and not float32:
+        lo = min(int(raw[k].min()) + int(i) for k, (_, i) in enumerate(rescale))
+        hi = max(int(raw[k].max()) + int(i) for k, (_, i) in enumerate(rescale))
+        dtype = np.dtype(np.int16) if lo >= -(2**15) and hi < 2**15 else np.dtype(np.int32)
+        if dtype == raw.dtype and all(i == 0 for _, i in rescale):
+            return raw
+        # Same item size: in place. Modular arithmetic in the output type is exact: every result fits in it.
+        out = raw.view(dtype) if dtype.itemsize == raw.dtype.itemsize else np.empty(raw.shape, dtype=dtype)
+        for k, (_, inter) in enumerate(rescale):
+            np.add(raw[k], int(inter), out=out[k], dtype=dtype, casting="unsafe")
+        return out
+    out = np.empty(raw.shape, dtype=np.float32)
+    for k, (slope, inter) in enumerate(rescale):
+        np.multiply(raw[k], np.float32(slope), out=out[k], dtype=np.float32, casting="unsafe")
+        if inter != 0.0:
+            out[k] += np.float32(inter)
+    return out
 
 
 def read_series_image(paths: Sequence[str | Path], **kwargs):

@@ -15,7 +15,7 @@ with the values the DICOM files decode to, so both paths load the same numbers. 
 - render: ``render_all(case, ("separate", "fused", "mip"))`` from each source (load included);
 - the peak traced memory (``tracemalloc``) of each load, against the raw in-memory size of CT + PET.
 
-    python benchmarks/bench_dicom.py [--repeat 3] [--keep DIR] [--json OUT]
+    python benchmarks/bench_dicom.py [--repeat 3] [--keep DIR] [--json OUT]   (--keep DIR again: reuse the study)
 """
 
 from __future__ import annotations
@@ -127,7 +127,9 @@ def dicom_steps(files: list[Path], **kwargs) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keep", type=Path, help="write the study here and keep it (default: a temporary folder)")
+    parser.add_argument(
+        "--keep", type=Path, help="write the study here and keep it, or reuse the one there (default: a temp folder)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -143,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         root = args.keep
     t0 = time.perf_counter()
-    nifti_dir, dicom_dir = make_study(root)
-    print(f"study written in {time.perf_counter() - t0:.0f} s under {root}")
+    if (root / "dicom").is_dir() and (root / "nifti").is_dir():  # a study an earlier --keep run left there
+        nifti_dir, dicom_dir = root / "nifti", root / "dicom"
+        print(f"study reused from {root}")
+    else:
+        nifti_dir, dicom_dir = make_study(root)
+        print(f"study written in {time.perf_counter() - t0:.0f} s under {root}")
     size = {
         "nifti_mb": sum(p.stat().st_size for p in nifti_dir.rglob("*.nii.gz")) / 1e6,
         "dicom_mb": sum(p.stat().st_size for p in dicom_dir.rglob("*") if p.is_file()) / 1e6,

@@ -245,3 +245,19 @@ def test_the_core_imports_without_pydicom_and_a_dicom_folder_asks_for_the_extra(
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "0 ['MissingDependencyError']" in result.stdout
     assert "pip install 'pet2rep[dicom]'" in result.stdout
+
+
+def test_malformed_identifiers_are_not_echoed_in_warnings_or_logs(tmp_path, dicom_helpers, caplog, recwarn):
+    # pydicom echoes some malformed values in its validation warnings ("Invalid value for VR ..."): identifying
+    # values, malformed or not, must reach neither a warning nor a log line of a scan or an inspect.
+    tags = {"PatientBirthDate": "14.02.1958", "PatientName": "SECRETFAMILY^GIVEN", "AccessionNumber": "ACC-77/31"}
+    with pytest.warns(UserWarning, match="14.02.1958"):  # writing it warns (the test's own doing)
+        _study(dicom_helpers, tmp_path / "s", 31, ct_tags=tags, tags=tags)
+    recwarn.clear()
+    caplog.clear()
+    with caplog.at_level("DEBUG"):
+        scan = scan_cases(tmp_path)
+        assert main(["inspect", str(tmp_path)]) == 0
+    assert len(scan.cases) == 1
+    logged = " ".join(r.getMessage() for r in caplog.records) + " ".join(str(w.message) for w in recwarn)
+    assert "1958" not in logged and "SECRETFAMILY" not in logged and "ACC-77" not in logged

@@ -49,22 +49,39 @@ def case_id_for(study_uid: str) -> str:
     return "dicom-" + hashlib.sha256(study_uid.encode("ascii", "replace")).hexdigest()[:12]
 
 
-def identifying_values(ds: Any) -> set[str]:
-    """The values of the identifying tags of a dataset (strings of 3+ characters; name parts split at ``^``)."""
+def raw_text(ds: Any, keyword: str) -> str:
+    """The text of an element as stored, without pydicom's value conversion.
+
+    Converting a value can make pydicom validate it and echo an invalid one in a warning and a log line (it does
+    for some value representations, e.g. "Invalid value for VR UI: ..."); for an identifying tag that would put the
+    identifier in the logs. Reading the raw bytes cannot.
+    """
+    from pydicom.datadict import tag_for_keyword
     from pydicom.multival import MultiValue
 
+    if ds is None:
+        return ""
+    elem = ds.get_item(tag_for_keyword(keyword))
+    if elem is None or elem.value is None:
+        return ""
+    value = elem.value
+    if isinstance(value, bytes):
+        return value.decode("latin-1").strip(" \x00")
+    if isinstance(value, (list, tuple, MultiValue)):
+        return "\\".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def identifying_values(ds: Any) -> set[str]:
+    """The values of the identifying tags of a dataset (strings of 3+ characters, whole and split at the
+    ``^``, ``=`` and multi-value ``\\`` separators), read raw (:func:`raw_text`)."""
     out: set[str] = set()
     for keyword in IDENTIFYING_KEYWORDS:
-        value = ds.get(keyword) if ds is not None else None
-        if value is None:
-            continue
-        values = value if isinstance(value, (list, tuple, MultiValue)) else [value]
-        for v in values:
-            text = str(v).strip()
-            for part in {text, *re.split(r"[\^=]", text)}:
-                part = part.strip()
-                if len(part) >= 3:
-                    out.add(part)
+        text = raw_text(ds, keyword)
+        for part in {text, *re.split(r"[\^=\\]", text)}:
+            part = part.strip()
+            if len(part) >= 3:
+                out.add(part)
     return out
 
 

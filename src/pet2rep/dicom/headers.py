@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.dicom import load_pydicom
+from pet2rep.dicom.deid import raw_text
 from pet2rep.errors import VolumeError
 
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -115,7 +116,7 @@ def slice_header(ds: Any, path: Path) -> SliceHeader:
         number_of_frames=frames,
         transfer_syntax_uid=ts,
         sop_class_uid=sop,
-        accession_number=_text(ds, "AccessionNumber"),
+        accession_number=raw_text(ds, "AccessionNumber"),  # raw: never echoed by pydicom's validation
     )
 
 

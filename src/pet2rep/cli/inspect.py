@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _suv_lines(case) -> list[str]:
+def _suv_lines(case, problems: list) -> list[str]:
     from pet2rep.errors import Pet2RepError
     from pet2rep.suv import suv_parameters
 
@@ -52,6 +52,7 @@ def _suv_lines(case) -> list[str]:
     try:
         params = suv_parameters(case.meta, where="meta.json")
     except Pet2RepError as e:
+        problems.append((case.case_id, e))
         return [f"SUV: PROBLEM {e}"]
     return [
         f"SUV: meta.json: weight {params.weight_kg:g} kg, dose {params.injected_dose_bq:.6g} Bq, uptake "
@@ -59,7 +60,7 @@ def _suv_lines(case) -> list[str]:
     ]
 
 
-def _case_lines(case) -> list[str]:
+def _case_lines(case, problems: list) -> list[str]:
     lines = [f"case {case.case_id} ({case.layout})"]
     choice = case.meta.get("series_choice")
     if choice is not None:
@@ -73,7 +74,7 @@ def _case_lines(case) -> list[str]:
             lines.append(f"  passed over: {c['modality']} series {c['series_instance_uid']}{desc}: {c['why']}")
     else:
         lines.append(f"  CT {case.ct_path}, PET {case.pet_input_path}")
-    lines += [f"  {line}" for line in _suv_lines(case)]
+    lines += [f"  {line}" for line in _suv_lines(case, problems)]
     reports = [p.name for p in (case.report_path, case.report_en_path) if p is not None]
     lines.append(f"  reports: {', '.join(reports) if reports else 'none'}")
     return lines
@@ -83,23 +84,25 @@ def run(args: argparse.Namespace) -> int:
     from pet2rep.cases import scan_cases
 
     scan = scan_cases(args.path, reports_dir=args.reports)
+    problems = list(scan.failures)  # + cases whose SUV metadata will not do (appended while describing them)
+    described = [_case_lines(case, problems) for case in scan.cases]
     if args.json:
         record = {
             "cases": [
                 {"case_id": c.case_id, "layout": c.layout, "source_format": c.source_format, "meta": c.meta}
                 for c in scan.cases
             ],
-            "problems": [{"name": name, "error": type(e).__name__, "message": str(e)} for name, e in scan.failures],
+            "problems": [{"name": name, "error": type(e).__name__, "message": str(e)} for name, e in problems],
         }
         print(json.dumps(record, ensure_ascii=False, indent=2, default=str))
     else:
-        print(f"{args.path}: {len(scan.cases)} case(s), {len(scan.failures)} problem(s)")
-        for case in scan.cases:
-            print("\n".join(_case_lines(case)))
+        print(f"{args.path}: {len(scan.cases)} case(s), {len(problems)} problem(s)")
+        for lines in described:
+            print("\n".join(lines))
         for folder, what in scan.skipped:
             print(f"skipped {folder}: {what}")
-        if scan.failures:
-            print(f"{len(scan.failures)} problem(s):", file=sys.stderr)
-            for name, e in scan.failures:
+        if problems:
+            print(f"{len(problems)} problem(s):", file=sys.stderr)
+            for name, e in problems:
                 print(f"  {name}: {type(e).__name__}: {e}", file=sys.stderr)
-    return 1 if scan.failures else 0
+    return 1 if problems else 0

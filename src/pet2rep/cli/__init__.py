@@ -18,6 +18,7 @@ from pet2rep.errors import Pet2RepError
 # Subcommand modules, in the order `pet2rep --help` lists them. A module that is not there yet is skipped.
 SUBCOMMAND_MODULES = (
     "synth",
+    "inspect",
     "render",
     "build",
     "publish",

@@ -15,7 +15,8 @@ def register(subparsers) -> None:
         "build",
         help="build the dataset (Hub layout: README.md + <config>/<split>-*.parquet) from a folder of cases",
         description=(
-            "Render every case of DATA_DIR (generic, autoPET or nnU-Net layout) through the datasets builder "
+            "Render every case of DATA_DIR (generic, autoPET or nnU-Net layout, or DICOM studies) through the "
+            "datasets builder "
             "and write the Hub layout: README.md (dataset card) and <config>/<split>-0000i-of-0000n.parquet "
             "with the images embedded. Cases that fail are reported with their reasons and left out; the exit "
             "status is 1 when any case failed, unless --allow-failures. At the end each config is loaded once by "
@@ -23,7 +24,9 @@ def register(subparsers) -> None:
             "(datasets cache)."
         ),
     )
-    parser.add_argument("data_dir", metavar="DATA_DIR", help="a case folder or a folder of cases")
+    parser.add_argument(
+        "data_dir", metavar="DATA_DIR", help="a case folder, a folder of cases, or a folder of DICOM files"
+    )
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder to write (default: {DEFAULT_OUT})")
     parser.add_argument(
         "--configs",

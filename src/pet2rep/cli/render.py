@@ -23,7 +23,9 @@ def register(subparsers) -> None:
         help="render coronal key slices (separate / fused / mip) of a case or a folder of cases",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("path", help="a case folder or a folder of cases (generic, autoPET or nnU-Net layout)")
+    parser.add_argument(
+        "path", help="a case folder or a folder of cases (generic, autoPET or nnU-Net layout, or DICOM files)"
+    )
     parser.add_argument("--config", required=True, choices=IMAGE_CONFIGS, help="image set")
     parser.add_argument("--out", required=True, help="output folder for the PNGs and <case_id>.json")
     parser.add_argument(
@@ -88,6 +90,7 @@ def register(subparsers) -> None:
         default=_DEFAULTS.mip_colormap,
         help=f"MIP colour map (default: {_DEFAULTS.mip_colormap})",
     )
+    parser.add_argument("--reports", metavar="DIR", help="reports of DICOM studies (default: PATH/reports)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -133,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from pet2rep.imaging.render import render_case
 
     options = options_from_args(args)
-    scan = scan_cases(args.path)
+    scan = scan_cases(args.path, reports_dir=args.reports)
     failures = [(name, f"{type(e).__name__}: {e}") for name, e in scan.failures]
     out = Path(args.out)
     cases = scan.cases

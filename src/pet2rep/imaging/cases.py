@@ -9,6 +9,9 @@ Layouts (auto-detected per case folder):
 * ``autopet``: ``<patient>/<study>/{SUV,CTres,CT}.nii.gz`` (CTres preferred); case id ``<patient>_<study>``.
 * ``nnunet``: ``images/<id>_0000.nii.gz`` (CT) + ``images/<id>_0001.nii.gz`` (SUV), optional
   ``reports/<id>.json`` with the findings under ``检查所见``.
+* ``dicom``: DICOM files in any arrangement (folders that match no other layout, and loose files at the root),
+  grouped into studies by :mod:`pet2rep.imaging.dicom` (headers only; needs ``pet2rep[dicom]``); case id
+  ``dicom-<hash of the StudyInstanceUID>``, reports beside the study or in ``reports/``.
 
 pet2rep's own outputs written beside the cases (``pet2rep build DATA --out DATA/pet2rep``, ``pet2rep render DATA
 --out DATA/slices``) are recognised and skipped (listed in :attr:`CaseScan.skipped`), not reported as failed cases.
@@ -22,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pet2rep.errors import InputError, LayoutError, MetadataError, MissingFileError, Pet2RepError
+from pet2rep.errors import (
+    InputError,
+    LayoutError,
+    MetadataError,
+    MissingDependencyError,
+    MissingFileError,
+    Pet2RepError,
+)
 from pet2rep.files import read_json, read_text
 from pet2rep.vocab import FINDINGS_KEY, check_lang
 
@@ -60,6 +70,8 @@ class Case:
         meta: parsed ``meta.json`` or ``{}``.
         report_path, report_en_path: Chinese / English report, or None.
         labels_path: ``labels.json`` (organ -> uptake states), or None.
+        dicom: for ``layout="dicom"``, the :class:`pet2rep.imaging.dicom.cases.DicomSource` its volumes are read from
+            (``ct_path`` / ``pet_path`` are then the series' folders).
     """
 
     case_id: str
@@ -72,6 +84,12 @@ class Case:
     report_path: Path | None = None
     report_en_path: Path | None = None
     labels_path: Path | None = None
+    dicom: Any = field(default=None, hash=False, compare=False, repr=False)
+
+    @property
+    def source_format(self) -> str:
+        """``"dicom"`` for a case read from DICOM, else ``"nifti"``."""
+        return "dicom" if self.dicom is not None else "nifti"
 
     @property
     def pet_is_suv(self) -> bool:
@@ -298,11 +316,31 @@ def _pet2rep_output(folder: Path) -> str | None:
     return None
 
 
+def _no_layout(sub: Path) -> LayoutError:
+    return LayoutError(
+        f"{sub}: matches no case layout (expected ct.nii.gz + pet.nii.gz/suv.nii.gz, "
+        "an autoPET study with SUV.nii.gz + CTres.nii.gz, or images/<id>_0000.nii.gz)"
+    )
+
+
 def _subdirs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def scan_cases(path: str | Path) -> CaseScan:
+def _dicom_cases(root: Path, sources: list[Path], reports_dir: Path | None) -> CaseScan:
+    """Cases of the DICOM files under ``sources`` (folders or files), grouped into studies across all of them."""
+    from pet2rep.imaging.dicom.cases import scan_dicom
+    from pet2rep.imaging.dicom.files import iter_dicom_files
+
+    try:
+        cases, failures = scan_dicom(iter_dicom_files(sources), data_root=root, reports_dir=reports_dir)
+    except MissingDependencyError as e:  # pydicom not installed: one failure per DICOM folder, naming the extra
+        names = sorted({p.name if p.is_dir() else "." for p in sources})
+        return CaseScan([], [(name, e) for name in names])
+    return CaseScan(cases, failures)
+
+
+def scan_cases(path: str | Path, *, reports_dir: str | Path | None = None) -> CaseScan:
     """Find cases under ``path`` and collect, rather than raise, per-case problems.
 
     ``path`` may be one case folder, an autoPET study or patient folder, an nnU-Net dataset folder, or a folder
@@ -321,11 +359,22 @@ def scan_cases(path: str | Path) -> CaseScan:
         raise LayoutError(f"{root}: expected a case folder or a folder of cases, got a file")
     scan = _scan_one(root)
     if scan is None:
+        from pet2rep.imaging.dicom.files import has_dicom, loose_dicom_files
+
         scan = CaseScan([], [])
+        dicom_sources: list[Path] = []
+        reports_sub: tuple[str, Pet2RepError] | None = None
         for sub in _subdirs(root):
             found = _scan_one(sub)
             if found is None:
                 studies = [s for s in _subdirs(sub) if _is_autopet_study(s)]
+                if not studies and _pet2rep_output(sub) is None:
+                    if has_dicom(sub):  # read with every other DICOM folder: a study may span several
+                        dicom_sources.append(sub)
+                        continue
+                    if sub.name == "reports":  # the reports of a DICOM archive; else a folder matching no layout
+                        reports_sub = (sub.name, _no_layout(sub))
+                        continue
                 if studies:  # an autoPET patient folder
                     found = CaseScan([], [])
                     for study in studies:
@@ -336,24 +385,20 @@ def scan_cases(path: str | Path) -> CaseScan:
                     scan.skipped.append((sub, what))
                     continue
                 else:
-                    found = CaseScan(
-                        [],
-                        [
-                            (
-                                sub.name,
-                                LayoutError(
-                                    f"{sub}: matches no case layout (expected ct.nii.gz + pet.nii.gz/suv.nii.gz, "
-                                    "an autoPET study with SUV.nii.gz + CTres.nii.gz, or images/<id>_0000.nii.gz)"
-                                ),
-                            )
-                        ],
-                    )
+                    found = CaseScan([], [(sub.name, _no_layout(sub))])
             scan.cases += found.cases
             scan.failures += found.failures
+        dicom_sources += loose_dicom_files(root)
+        if dicom_sources:
+            found = _dicom_cases(root, dicom_sources, Path(reports_dir) if reports_dir is not None else None)
+            scan.cases += found.cases
+            scan.failures += found.failures
+        elif reports_sub is not None:
+            scan.failures.append(reports_sub)
         if not scan.cases and not scan.failures:
             raise LayoutError(
                 f"{root}: no cases found (expected a case folder with ct.nii.gz and pet.nii.gz or suv.nii.gz, "
-                "an autoPET study, an nnU-Net images/ folder, or a folder of those)"
+                "an autoPET study, an nnU-Net images/ folder, DICOM files, or a folder of those)"
             )
     seen: dict[str, Case] = {}
     for case in scan.cases:

@@ -100,13 +100,18 @@ class CaseVolumes:
 
 
 def load_case_volumes(case: Case) -> CaseVolumes:
-    """Load CT and PET of a case, converting PET to SUV when it is in Bq/mL.
+    """Load CT and PET of a case, converting PET to SUV when in Bq/mL (a DICOM case: :mod:`pet2rep.imaging.dicom`).
 
     Raises:
         MetadataError: PET in Bq/mL without usable SUV metadata (checked before any voxel is read).
         MissingFileError, VolumeError: unreadable, truncated, non-3-D or non-finite volumes.
     """
     cid = case.case_id
+    if case.dicom is not None:  # volumes, geometry and SUV factor from the DICOM headers (pet2rep.imaging.dicom)
+        from pet2rep.imaging.dicom.cases import load_dicom_volumes
+
+        ct, pet, factor = load_dicom_volumes(case)
+        return CaseVolumes.from_arrays(ct.data, ct.affine, pet.data, pet.affine, case_id=cid, suv_factor=factor)
     params = None
     if not case.pet_is_suv:
         params = suv_parameters(case.meta, where=f"case {cid!r}: meta.json")

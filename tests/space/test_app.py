@@ -33,6 +33,8 @@ def space(tmp_path_factory, references, dataset_folder_writer, launch_space, lea
             "PET2REP_REFERENCES": str(refs),
             "PET2REP_QUOTA_PER_DAY": "0",
             "PET2REP_QUOTA_MIN_GAP_S": "0",
+            "PET2REP_RATE_PER_HOUR": "0",
+            "PET2REP_QUEUE_SIZE": "64",
             "PET2REP_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
         }
     )
@@ -88,12 +90,14 @@ def test_valid_submission_scores_equal_pet2rep_metrics(space, references, predic
         assert record["scores"][key] == expected[key], key
     assert message.startswith("Accepted: 'Valid-Model' (separate, 12 cases).")
     row = rows_by_model(table)["Valid-Model"]
+    # Rounded to the precision shown, never more (no oracle on the references).
     for metric, column in lb.METRIC_COLUMNS.items():
-        assert row[column] == expected[metric], column
-    assert row[lb.COL_OVERALL] == pytest.approx(lb.overall_pct(expected))
-    assert row[lb.COL_SOURCE] == lb.SOURCE_SUBMISSION
+        assert row[column] == round(expected[metric], 4), column
+    assert row[lb.COL_OVERALL] == round(lb.overall_pct(expected), 1)
+    assert row[lb.COL_TEST_SET] == lb.test_set_cell(space["service"].test_set)
     assert row[lb.COL_LINK] == "[model](https://huggingface.co/org/valid)"
-    assert "Template Baseline" in rows_by_model(table)
+    # The answer ranks this Space's test set only: the paper's rows are not in it.
+    assert "Template Baseline" not in rows_by_model(table)
     assert leak_scanner(json.dumps([message, table], ensure_ascii=False)) == []
 
 
@@ -105,11 +109,14 @@ def test_markup_in_a_model_name_is_kept_as_text(space, references, predictions_f
     assert record["model_url"] == ""
 
 
-def test_an_empty_report_is_allowed_and_scores_zero(space, references, upload):
-    predictions = dict.fromkeys(references, "")
-    _, table = submit(space, "Silent", "", "fused", upload(predictions))
-    row = rows_by_model(table)["Silent"]
-    assert all(row[column] == 0.0 for column in lb.METRIC_COLUMNS.values())
+def test_one_empty_report_is_allowed_but_not_many(space, references, predictions_for, upload):
+    predictions = predictions_for(references, seed=14)
+    predictions[next(iter(predictions))] = ""
+    submit(space, "One-silent", "", "fused", upload(predictions))
+    before = len(space["service"].records())
+    with pytest.raises(AppError, match="empty reports: 12 of 12 reports are empty; at most 1"):
+        submit(space, "Silent", "", "fused", upload(dict.fromkeys(references, "")))
+    assert len(space["service"].records()) == before
 
 
 def _bad_cases(references: dict[str, str]) -> dict[str, tuple]:

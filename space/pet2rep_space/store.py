@@ -133,6 +133,8 @@ class SubmissionStore:
         self._thread_lock = threading.Lock()
         self._cache: dict[str, dict] = {}
         self._bad: dict[str, float] = {}  # file name -> mtime of a record already logged as bad
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise StoreError(f"data folder {self.data_dir}: expected a folder, found a file")
         try:
             self.records_dir.mkdir(parents=True, exist_ok=True)
         except FileExistsError as e:

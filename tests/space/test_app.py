@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import urllib.request
+from pathlib import Path
 
 import httpx
 import pytest
@@ -240,3 +242,40 @@ def test_references_and_records_are_not_served(space):
         response = httpx.get(space["url"].rstrip("/") + f"/gradio_api/file={path}", timeout=10)
         assert response.status_code in (403, 404), (path.name, response.status_code)
         assert b"case_000" not in response.content
+
+
+def test_uploads_are_deleted_once_scored(space, references, predictions_for, upload):
+    import gradio as gr
+
+    cache = Path(gr.utils.get_upload_folder())
+    accepted = upload(predictions_for(references, seed=15), "cleanup-accepted.jsonl")
+    submit(space, "Cleanup-accepted", "", "fused", accepted)
+    refused = upload(predictions_for(references, seed=16), "cleanup-refused.jsonl")
+    with pytest.raises(AppError, match="model link"):
+        submit(space, "Cleanup-refused", "ftp://example.org", "fused", refused)
+    assert list(cache.rglob("cleanup-*.jsonl")) == []  # neither is kept an hour in gradio's upload folder
+
+
+def test_scores_returned_are_rounded_as_shown(space, references, predictions_for, upload):
+    message, table = submit(space, "Rounded", "", "fused", upload(predictions_for(references, seed=17)))
+    row = rows_by_model(table)["Rounded"]
+    for column in lb.METRIC_COLUMNS.values():
+        assert row[column] == round(row[column], 4)
+    assert row[lb.COL_OVERALL] == round(row[lb.COL_OVERALL], 1)
+    assert re.fullmatch(r"Accepted: .*Overall \d+\.\d%; BLEU-4 0\.\d{4}, .* CE F1 0\.\d{4}\. Test set: .+\.", message)
+
+
+def test_the_queue_is_bounded(space_app, tmp_path, references_dir, port_factory):
+    config = load_config(
+        {
+            "PET2REP_DATA_DIR": str(tmp_path / "data"),
+            "PET2REP_REFERENCES": str(references_dir),
+            "PET2REP_QUEUE_SIZE": "3",
+        }
+    )
+    demo = space_app.build_app(LeaderboardService.from_config(config))
+    space_app.launch(demo, config, server_name="127.0.0.1", server_port=port_factory(), prevent_thread_lock=True)
+    try:
+        assert demo._queue.max_size == 3  # a 4th waiting request is answered "queue full"
+    finally:
+        demo.close()

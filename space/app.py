@@ -53,6 +53,7 @@ PUBLISHED_HEADER = f"""### Published reference points: the PET2Rep paper's Table
 Measured by the paper's authors on their private cohort **{PAPER_TEST_SET.label()}**, copied here, never scored
 here: another test set than the ranking above, so these rows are not ranked with it; compare with them only as an
 indication. The **template baseline** (highlighted) emits the report template unchanged for every case."""
+MAX_KEPT_ERRORS = 1000
 TABLE_OPTIONS = {
     "interactive": False,
     "pinned_columns": 1,
@@ -161,11 +162,15 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
         try:
             record = service.submit(model_name, model_url, setting, predictions_file, username=username, client=client)
         except Pet2RepError as e:
+            # Kept for the status box (the .failure listener of a browser session); API clients never read it back.
             last_error[session] = f"Not accepted: {e}"
+            while len(last_error) > MAX_KEPT_ERRORS:
+                last_error.pop(next(iter(last_error)))
             # The toast renders its message as HTML and the message may quote the submitter's input.
             raise gr.Error(html.escape(str(e), quote=False), title="Submission not accepted") from e
-        finally:
-            remove_upload(predictions_file)
+        # Scored and stored: the upload is not needed any more (a refused one stays, for a corrected resubmission,
+        # until gradio's cache cleanup).
+        remove_upload(predictions_file)
         last_error.pop(session, None)
         return status_message(record), _table(service.ranking())
 
@@ -197,6 +202,7 @@ def build_app(service: LeaderboardService) -> gr.Blocks:
     choices = lb.submission_choices(initial_records)
     newest_id = choices[0][1] if choices else None
     initial_organs = organ_values(newest_id, "f1")
+    # Uploads that are never submitted are deleted after 10 min (gradio's cache cleanup), scored ones at once.
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(600, 600)) as demo:
         gr.Markdown(INTRO)
         if config.on_spaces:  # outside a Space the button would call the Hub at build time

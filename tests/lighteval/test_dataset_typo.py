@@ -14,6 +14,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore")]
 
 def test_a_mistyped_dataset_exits_with_a_message(tmp_path, monkeypatch, capsys, repo_root):
     pytest.importorskip("lighteval")
+    import nltk
+    import requests
+
+    # main() patches these two for lighteval's registry import: restored after the test, as other tests expect.
+    monkeypatch.setattr(nltk, "download", nltk.download)
+    monkeypatch.setattr(requests, "get", requests.get)
     (tmp_path / "data" / "pet2rep").mkdir(parents=True)  # the folder meant
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(glue.DATASET_ENV, "data/pet2rp")

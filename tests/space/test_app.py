@@ -250,10 +250,11 @@ def test_uploads_are_deleted_once_scored(space, references, predictions_for, upl
     cache = Path(gr.utils.get_upload_folder())
     accepted = upload(predictions_for(references, seed=15), "cleanup-accepted.jsonl")
     submit(space, "Cleanup-accepted", "", "fused", accepted)
+    assert list(cache.rglob("cleanup-accepted.jsonl")) == []  # scored: deleted at once, not kept for gradio's hour
     refused = upload(predictions_for(references, seed=16), "cleanup-refused.jsonl")
     with pytest.raises(AppError, match="model link"):
         submit(space, "Cleanup-refused", "ftp://example.org", "fused", refused)
-    assert list(cache.rglob("cleanup-*.jsonl")) == []  # neither is kept an hour in gradio's upload folder
+    assert len(list(cache.rglob("cleanup-refused.jsonl"))) == 1  # kept for a corrected resubmission
 
 
 def test_scores_returned_are_rounded_as_shown(space, references, predictions_for, upload):

@@ -280,3 +280,14 @@ def test_the_queue_is_bounded(space_app, tmp_path, references_dir, port_factory)
         assert demo._queue.max_size == 3  # a 4th waiting request is answered "queue full"
     finally:
         demo.close()
+
+
+def test_the_rate_limit_counts_per_client_address(space_app):
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(
+        headers={"x-forwarded-for": "203.0.113.7, 10.0.0.2"}, client=SimpleNamespace(host="10.0.0.2")
+    )
+    assert space_app.client_address(request, on_spaces=True) == "ip:203.0.113.7"  # the Space proxy's first hop
+    assert space_app.client_address(request, on_spaces=False) == "ip:10.0.0.2"  # locally the header is not trusted
+    assert space_app.client_address(None, on_spaces=False) is None

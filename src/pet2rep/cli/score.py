@@ -42,6 +42,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pet2rep.cli.outputs import check_output_file
+
+    check_output_file(args.out)  # before scoring: a wrong --out costs one error line, not the run
     import json
     from pathlib import Path
 
@@ -49,9 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from pet2rep.metrics import score
     from pet2rep.reports import align, load_references, read_reports_jsonl
 
-    out = Path(args.out) if args.out else None
-    if out is not None:  # before scoring: a wrong --out should not cost the whole run
-        _check_writable(out)
     predictions = read_reports_jsonl(args.predictions)
     references = load_references(args.references, lang="en" if args.lang == "en" else "zh")
     for path, reports in ((args.predictions, predictions), (args.references, references)):
@@ -60,30 +60,13 @@ def run(args: argparse.Namespace) -> int:
     case_ids, preds, refs = align(predictions, references)
     result = score(preds, refs, args.lang, bootstrap=args.bootstrap, seed=args.seed)
     print(format_table(result))
-    if out is not None:
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
         payload = {"case_ids": case_ids, **result}
-        try:
-            out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"--out {out}: the scores could not be written ({e.strerror or e})") from e
+        out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         print(f"\nscores written to {out}")
     return 0
-
-
-def _check_writable(out) -> None:
-    """Raise InputError when ``--out`` names a folder, or a file whose folder cannot be made or written."""
-    import os
-
-    from pet2rep.errors import InputError
-
-    if out.is_dir():
-        raise InputError(f"--out {out}: is a folder; expected a JSON file path")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"--out {out}: its folder cannot be created ({e.strerror or e})") from e
-    if not os.access(out.parent, os.W_OK):
-        raise InputError(f"--out {out}: its folder {out.parent} is not writable")
 
 
 def format_table(result: dict) -> str:

@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from pet2rep.errors import InputError, Pet2RepError
-from pet2rep.paper import PAPER_METRICS
 from pet2rep.text.ce import ORGANS, STATES
+from pet2rep_space.leaderboard import METRIC_COLUMNS
 from pet2rep_space.testsets import TestSet
 from pet2rep_space.validation import SETTINGS, validate_model_name, validate_model_url
 
 RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: The metrics every record holds: the board's six (the paper's Table 1 metrics).
+PAPER_METRICS = tuple(METRIC_COLUMNS)
 #: Metrics a record may hold besides those of the paper (all aggregates in [0, 1]).
 OPTIONAL_METRICS = ("bleu_1", "bleu_2", "bleu_3")
 ORGAN_METRICS = ("precision", "recall", "f1")

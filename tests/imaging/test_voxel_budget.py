@@ -4,6 +4,7 @@ before any voxel is read, and a CLI run over a folder still renders the other ca
 from __future__ import annotations
 
 import gzip
+import importlib
 import shutil
 
 import nibabel as nib
@@ -12,8 +13,19 @@ import pytest
 
 from pet2rep.cli import main
 from pet2rep.errors import VolumeError
-from pet2rep.io import load_volume
 from pet2rep.voxel_budget import MAX_VOLUME_BYTES, check_voxel_budget
+
+
+def _imaging(name: str):
+    """``pet2rep.imaging.<name>`` (issue 11 moves io and render there), else ``pet2rep.<name>``."""
+    try:
+        return importlib.import_module(f"pet2rep.imaging.{name}")
+    except ImportError:
+        return importlib.import_module(f"pet2rep.{name}")
+
+
+def load_volume(path, **kwargs):
+    return _imaging("io").load_volume(path, **kwargs)
 
 
 def write_huge_header(path, shape=(30000, 30000, 30000), dtype=np.float32):
@@ -70,16 +82,15 @@ def test_render_reports_the_huge_case_and_renders_the_others(synth_cohort, tmp_p
 
 
 def test_render_reports_an_unexpected_error_with_the_others(synth_cohort, tmp_path, capsys, monkeypatch):
-    import pet2rep.render
-
-    real = pet2rep.render.render_case
+    render = _imaging("render")
+    real = render.render_case
 
     def flaky(case, *args, **kwargs):
         if case.case_id == "synth_0001":
             raise MemoryError("Unable to allocate 98.2 TiB")
         return real(case, *args, **kwargs)
 
-    monkeypatch.setattr(pet2rep.render, "render_case", flaky)
+    monkeypatch.setattr(render, "render_case", flaky)
     code = main(["render", str(synth_cohort), "--config", "mip", "--out", str(tmp_path / "o"), "--no-progress"])
     captured = capsys.readouterr()
     assert code == 1

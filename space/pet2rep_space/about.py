@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from pet2rep.paper import PAPER_URL
+from pet2rep_space.leaderboard import SUBMISSION_CATEGORY
+from pet2rep_space.oracle import (
+    MAX_EMPTY_SHARE,
+    MAX_REPORT_CHARS,
+    MAX_UNCHANGED_SHARE,
+    METRIC_DECIMALS,
+    MIN_CHANGED_CASES,
+    MIN_ORGAN_LABELS,
+    ORGAN_DECIMALS,
+    OVERALL_DECIMALS,
+)
+from pet2rep_space.testsets import PAPER_TEST_SET
 
 TITLE = "PET2Rep leaderboard"
 
 INTRO = f"""
 # PET2Rep leaderboard
 Report generation from whole-body **FDG PET/CT**: a vision-language model reads coronal key slices and
-drafts the Chinese radiology report. Rows marked *paper (published)* are Table 1 of
-[PET2Rep]({PAPER_URL}) (AAAI 2026); the **template baseline** (highlighted) emits the report template
-unchanged for every case: the bar to beat. Submissions are scored here against private references.
+drafts the Chinese radiology report. Submissions are scored here against this Space's private references and
+ranked **only against each other, on one test set at a time**. The rows of
+[PET2Rep]({PAPER_URL}) (AAAI 2026, Table 1) were measured on another cohort ({PAPER_TEST_SET.label()}): they are
+shown apart, as published reference points, never in the ranking.
 """
 
 ABOUT = f"""
@@ -24,16 +37,21 @@ settings** and writes the findings report:
 - `mip`: the coronal whole-body PET maximum intensity projection, then the 3 fused slices (4 images; this project's
   addition, not in the paper).
 
-The paper's results ([arXiv 2508.04062]({PAPER_URL})) were measured on its private 565-case cohort. This
-Space's own references are a different, private set: compare submissions with each other directly and with
-the paper's rows only as an indication.
+## Test sets
+Every score belongs to a **test set**: the reference reports it was measured on, named by its name, version, case
+count and the content hash of its build (`pet2rep build` writes it in the dataset card). Scores on different test
+sets are not comparable, so the ranking shows one test set at a time (*Test set ranked*; by default the references
+this Space holds). The paper's results ([arXiv 2508.04062]({PAPER_URL})) were measured on its private cohort
+**{PAPER_TEST_SET.label()}**; they are listed apart under *Published reference points*. Synthetic and demo test
+sets (the phantom cases of `make demo`) are labelled as such: a ranking on them checks the pipeline only.
 
 ## Reading the table
 One row per model and input setting, best **Overall (%)** first. *Category*: the paper's grouping (general,
-medical or closed models; the template baseline) or *community* for submissions. *Source*: *paper (published)*
-rows are copied from the paper; *submission* rows were scored here. *Date*: the model's release month for the
-paper's rows, the day of submission for the others. **NLG ·** columns measure text overlap with the reference
-report, **CE ·** columns clinical efficacy (P precision, R recall, F1).
+medical or closed models; the template baseline) or *{SUBMISSION_CATEGORY}* for submissions. *Test set*: the
+references a row was scored on ({PAPER_TEST_SET.name} (published) for the paper's rows). *Date*: the model's release
+month for the paper's rows, the day of submission for the others. **NLG ·** columns measure text overlap with the
+reference report, **CE ·** columns clinical efficacy (P precision, R recall, F1). Metrics are shown to
+{METRIC_DECIMALS} decimals and Overall to {OVERALL_DECIMALS}: no more precise figure leaves the Space.
 
 ## Metrics (exact definitions)
 **Tokens.** Chinese text is cut with `jieba.lcut` (default dictionary); English text into lower-cased
@@ -71,7 +89,8 @@ averaged) over its three state columns; the support counts stay on the server.
 1. Run your model on the benchmark's test cases in one input setting (the dataset card and the `pet2rep`
    package give the prompts and the images of each setting).
 2. Write one JSON object per line: `{{"case_id": "...", "report": "..."}}`, UTF-8, one line for every test
-   case and no other case. An empty report is allowed (it scores 0).
+   case and no other case. A report has at most {MAX_REPORT_CHARS:,} characters; an empty report scores 0 and at
+   most {MAX_EMPTY_SHARE:.0%} of the reports may be empty.
 3. In the **Submit** tab give the model name (plain text), an optional http(s) link to the model, the input
    setting, and the file. Or from Python:
 
@@ -85,7 +104,34 @@ message, table = client.predict(
 )
 ```
 
-Only aggregate scores are shown; neither per-case scores nor reference text ever leave the Space.
 On the hosted Space you sign in with Hugging Face; each account has a daily quota and a minimum gap between
-submissions, and the same predictions for the same setting are accepted once.
+submissions, every client a limit on attempts per hour, and the same predictions for the same setting are accepted
+once. The uploaded file is deleted once it is scored; only the record of an accepted submission is kept (its
+aggregate scores, per-organ CE and a hash of each report, for the near-duplicate check below).
+
+## What a submitter can and cannot learn (threat model)
+The references are private patient reports. A submitter controls the predictions and sees the scores; the
+danger is a **score oracle**: submit A, then A with one report changed, and the difference of the two aggregates
+times the case count is that one case's score change. Repeated, that reconstructs the references word by word.
+What this Space does about it:
+
+- **Rounding.** Every figure that leaves the Space (the table, the confirmation, the API's answer, the per-organ
+  chart) is rounded: metrics to {METRIC_DECIMALS} decimals, Overall to {OVERALL_DECIMALS}, per-organ CE to
+  {ORGAN_DECIMALS}. On a test set of hundreds of cases one case's change is below that precision.
+- **Near-duplicates are refused.** A submission whose reports equal those of an earlier submission on the same
+  test set (any account, any setting) in more than {MAX_UNCHANGED_SHARE:.0%} of the cases, or in all but fewer than
+  {MIN_CHANGED_CASES}, is refused with a message naming the earlier submission.
+- **Empty reports are limited** to {MAX_EMPTY_SHARE:.0%} of the cases: an empty report scores exactly 0 and would
+  isolate the others.
+- **Small organs are hidden.** Per-organ figures of an organ with fewer than {MIN_ORGAN_LABELS} reference labels
+  show "n<{MIN_ORGAN_LABELS}": a ratio such as 2/7 would reveal how many cases carry a label.
+- **Limits.** Quotas per account, attempts per client, report length and upload size bound how many probes
+  anyone can make and what each costs the Space.
+
+What a submitter **can** learn: the aggregate scores of each accepted submission at the precision shown, and
+per-organ CE of organs with enough labels. Aggregates over many cases do reveal something about the references
+(e.g. how well a template matches them); that is what a benchmark publishes. What a submitter **cannot** get: any
+reference text, any per-case score, the scores of a refused submission, or figures more precise than shown.
+Not defended: many accounts working together far below the quotas, and guesses built from public knowledge of
+how such reports are written.
 """

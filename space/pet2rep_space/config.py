@@ -14,6 +14,12 @@
 - ``PET2REP_MAX_UPLOAD_MB``: upload size cap in MB of 10^6 bytes (default 5).
 - ``PET2REP_LANG``: tokenizer language for scoring, ``zh``, ``en`` or ``auto`` (default).
 - ``PET2REP_SUBMIT_CONCURRENCY``: submissions scored at the same time (default 2).
+- ``PET2REP_RATE_PER_HOUR``: submission attempts per client (IP address, or account when signed in) per hour,
+  refused ones included (default 10; 0 switches it off).
+- ``PET2REP_QUEUE_SIZE``: requests waiting in the queue at most; more are answered "queue full" (default 16).
+- ``PET2REP_TEST_SET_NAME`` / ``PET2REP_TEST_SET_VERSION`` / ``PET2REP_TEST_SET_KIND``: how the references are
+  named on the board (defaults: the dataset card's ``pretty_name``, the pet2rep version that built it, and
+  ``synthetic`` for a ``pet2rep synth`` build, else ``private``; kinds: private, public, synthetic, demo).
 - ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``: where the app listens (default ``127.0.0.1``, or
   ``0.0.0.0`` on a Space / 7860).
 - ``SYSTEM``: ``spaces`` on Hugging Face Spaces: a login is required and quotas count per user.
@@ -32,6 +38,7 @@ from pathlib import Path
 
 from pet2rep.errors import InputError
 from pet2rep.vocab import check_lang
+from pet2rep_space.testsets import KINDS
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -52,6 +59,11 @@ class SpaceConfig:
     max_upload_bytes: int = 5_000_000
     lang: str = "auto"
     submit_concurrency: int = 2
+    rate_per_hour: int = 10
+    queue_size: int = 16
+    test_set_name: str | None = None
+    test_set_version: str | None = None
+    test_set_kind: str | None = None
     server_name: str = "127.0.0.1"
     server_port: int = 7860
 
@@ -110,6 +122,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> SpaceConfig:
     lang = _get(env, "PET2REP_LANG") or "auto"
     check_lang(lang, name="environment variable PET2REP_LANG")
     cache = _get(env, "PET2REP_REFERENCES_CACHE") or "~/.cache/pet2rep/references"
+    kind = _get(env, "PET2REP_TEST_SET_KIND")
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"environment variable PET2REP_TEST_SET_KIND should be one of {KINDS}, got {kind!r}")
     max_upload_mb = _number(env, "PET2REP_MAX_UPLOAD_MB", 5.0, kind=float, minimum=0.001)
     return SpaceConfig(
         data_dir=Path(data_dir).expanduser(),
@@ -124,6 +139,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> SpaceConfig:
         max_upload_bytes=int(max_upload_mb * 1_000_000),
         lang=lang,
         submit_concurrency=int(_number(env, "PET2REP_SUBMIT_CONCURRENCY", 2, kind=int, minimum=1)),
+        rate_per_hour=int(_number(env, "PET2REP_RATE_PER_HOUR", 10, kind=int, minimum=0)),
+        queue_size=int(_number(env, "PET2REP_QUEUE_SIZE", 16, kind=int, minimum=1, maximum=1000)),
+        test_set_name=_get(env, "PET2REP_TEST_SET_NAME"),
+        test_set_version=_get(env, "PET2REP_TEST_SET_VERSION"),
+        test_set_kind=kind,
         server_name=_get(env, "GRADIO_SERVER_NAME") or ("0.0.0.0" if on_spaces else "127.0.0.1"),
         server_port=int(_number(env, "GRADIO_SERVER_PORT", 7860, kind=int, minimum=1, maximum=65535)),
     )

@@ -14,12 +14,14 @@ import pandas as pd
 
 from pet2rep.paper import PAPER_URL
 from pet2rep.vocab import HEADLINE_METRICS, METRIC_GROUPS, METRIC_SHORT_LABELS, SUBMISSION_CATEGORY
+from pet2rep_space.oracle import MIN_ORGAN_LABELS, SMALL_ORGAN, round_metric, round_organ, round_overall
+from pet2rep_space.testsets import PAPER_TEST_SET, TestSet
 
 COL_MODEL = "Model"
 COL_LINK = "Link"
 COL_SETTING = "Setting"
 COL_CATEGORY = "Category"
-COL_SOURCE = "Source"
+COL_TEST_SET = "Test set"
 COL_OVERALL = "Overall (%)"
 COL_DATE = "Date"
 # Column groups are named by a prefix: NLG (text overlap) and CE (clinical efficacy).
@@ -28,7 +30,7 @@ COLUMNS = (
     COL_MODEL,
     COL_SETTING,
     COL_CATEGORY,
-    COL_SOURCE,
+    COL_TEST_SET,
     COL_OVERALL,
     *METRIC_COLUMNS.values(),
     COL_LINK,
@@ -38,13 +40,11 @@ COLUMNS = (
 COLUMN_GROUPS = {group: tuple(c for c in METRIC_COLUMNS.values() if c.startswith(group)) for group in ("NLG", "CE")}
 #: Column widths in the app, in pixels: in the app's sans-serif font and cell padding, the table fits a 1400-pixel
 #: window and no value or header word is broken.
-COLUMN_WIDTHS = {COL_MODEL: 184, COL_SETTING: 84, COL_CATEGORY: 92, COL_SOURCE: 150, COL_OVERALL: 72}
+COLUMN_WIDTHS = {COL_MODEL: 184, COL_SETTING: 84, COL_CATEGORY: 92, COL_TEST_SET: 130, COL_OVERALL: 80}
 COLUMN_WIDTHS |= {**dict.fromkeys(COLUMN_GROUPS["NLG"], 84), **dict.fromkeys(COLUMN_GROUPS["CE"], 68)}
 COLUMN_WIDTHS |= {COL_LINK: 60, COL_DATE: 100}
 DATATYPES = {COL_OVERALL: "number", **dict.fromkeys(METRIC_COLUMNS.values(), "number"), COL_LINK: "markdown"}
 
-SOURCE_PAPER = "paper (published)"
-SOURCE_SUBMISSION = "submission"
 BASELINE_CATEGORY = "baseline"
 BASELINE_STYLE = "background-color: #fff4cc; font-weight: 600"
 ORGAN_METRICS = ("f1", "precision", "recall")
@@ -55,8 +55,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def overall_pct(scores: dict) -> float:
-    """The paper's "Overall (%)": the mean of its six metrics, times 100."""
+    """The paper's "Overall (%)": the mean of its six metrics, times 100 (full precision; round it to show it)."""
     return 100.0 * sum(float(scores[m]) for m in HEADLINE_METRICS) / len(HEADLINE_METRICS)
+
+
+def test_set_cell(test_set: TestSet) -> str:
+    """The table's short test-set cell: ``PET2Rep-565 (published)``, ``PET2Rep v1 (synthetic)``."""
+    if test_set.published:
+        return f"{test_set.name} (published)"
+    version = f" {test_set.version}" if test_set.version else ""
+    return f"{test_set.name}{version}" + (f" ({test_set.kind})" if test_set.toy else "")
 
 
 def markdown_link(url: str | None, label: str) -> str:
@@ -74,40 +82,80 @@ def markdown_link(url: str | None, label: str) -> str:
 
 
 def published_row(row: dict) -> dict:
-    """A leaderboard row for one row of the paper's Table 1."""
+    """A row for one row of the paper's Table 1 (copied as printed: 4 decimals, Overall to 1)."""
     return {
         COL_MODEL: row["model"],
         COL_SETTING: row["setting"],
         COL_CATEGORY: row["category"],
-        COL_SOURCE: SOURCE_PAPER,
-        COL_OVERALL: float(row["overall_pct"]),
-        **{column: float(row[metric]) for metric, column in METRIC_COLUMNS.items()},
+        COL_TEST_SET: test_set_cell(PAPER_TEST_SET),
+        COL_OVERALL: round_overall(row["overall_pct"]),
+        **{column: round_metric(row[metric]) for metric, column in METRIC_COLUMNS.items()},
         COL_LINK: markdown_link(PAPER_URL, "paper"),
         COL_DATE: row.get("released") or "",
     }
 
 
 def submission_row(record: dict) -> dict:
-    """A leaderboard row for one accepted submission record."""
+    """A row for one accepted submission record: scores rounded to the precision shown, never more."""
     scores = record["scores"]
     return {
         COL_MODEL: str(record["model_name"]),
         COL_SETTING: record["setting"],
         COL_CATEGORY: SUBMISSION_CATEGORY,
-        COL_SOURCE: SOURCE_SUBMISSION,
-        COL_OVERALL: overall_pct(scores),
-        **{column: float(scores[metric]) for metric, column in METRIC_COLUMNS.items()},
+        COL_TEST_SET: test_set_cell(TestSet.from_record(record["test_set"])),
+        COL_OVERALL: round_overall(overall_pct(scores)),
+        **{column: round_metric(scores[metric]) for metric, column in METRIC_COLUMNS.items()},
         COL_LINK: markdown_link(record.get("model_url"), "model"),
         COL_DATE: str(record["submitted_at"])[:10],
     }
 
 
-def build_leaderboard(published: Iterable[dict], records: Iterable[dict]) -> pd.DataFrame:
-    """One table of the paper's rows and the accepted submissions, best "Overall (%)" first."""
-    rows = [published_row(r) for r in published] + [submission_row(r) for r in records]
+def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame = frame.sort_values(COL_OVERALL, ascending=False, kind="stable", ignore_index=True)
-    return frame
+    return frame.sort_values(COL_OVERALL, ascending=False, kind="stable", ignore_index=True)
+
+
+def ranking_frame(records: Iterable[dict], test_set_key: str | None) -> pd.DataFrame:
+    """The submissions scored on one test set (its content hash), best "Overall (%)" first; no other rows."""
+    return _frame([submission_row(r) for r in records if r["test_set"]["content_hash"] == test_set_key])
+
+
+def published_frame(published: Iterable[dict]) -> pd.DataFrame:
+    """The paper's Table 1 rows (its private cohort :data:`PAPER_TEST_SET`), best first: reference points only."""
+    return _frame([published_row(r) for r in published])
+
+
+def test_set_choices(records: Iterable[dict], own: TestSet | None = None) -> list[tuple[str, str]]:
+    """``(label, content hash)`` of the test sets to rank: the Space's own first, then those of the records
+    (most submissions first). Never the paper's cohort: nothing is scored on it here."""
+    counts: dict[str, int] = {}
+    sets: dict[str, TestSet] = {}
+    for record in records:
+        test_set = TestSet.from_record(record["test_set"])
+        sets.setdefault(test_set.key, test_set)
+        counts[test_set.key] = counts.get(test_set.key, 0) + 1
+    if own is not None:
+        sets[own.key] = own
+    order = sorted(sets, key=lambda k: (own is None or k != own.key, -counts.get(k, 0), sets[k].label()))
+    choices = []
+    for key in order:
+        test_set = sets[key]
+        label = test_set.label() + (" (this Space's references)" if own is not None and key == own.key else "")
+        choices.append((label, key))
+    return choices
+
+
+def ranking_title(test_set: TestSet | None, count: int) -> str:
+    """The heading above the ranking: which test set it ranks, with a warning for synthetic and demo sets."""
+    if test_set is None:
+        return "### Ranking\nNo test set: this Space holds no references and no submissions yet."
+    title = f"### Ranking on the test set {test_set.label()}\n{count} submission(s), all scored on these references."
+    if test_set.toy:
+        title += (
+            f"\n\n**{test_set.kind.capitalize()} test set:** its cases are not patients' studies; a ranking on it "
+            "checks the pipeline and says nothing about real reports."
+        )
+    return title
 
 
 def filter_leaderboard(
@@ -115,15 +163,14 @@ def filter_leaderboard(
     query: str = "",
     settings: Sequence[str] | None = None,
     categories: Sequence[str] | None = None,
-    sources: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Rows whose model name contains ``query`` (case-insensitive) and whose setting, category and source
-    are among those given (``None``: any)."""
+    """Rows whose model name contains ``query`` (case-insensitive) and whose setting and category are among
+    those given (``None``: any)."""
     keep = pd.Series(True, index=frame.index)
     query = (query or "").strip().casefold()
     if query:
         keep &= frame[COL_MODEL].str.casefold().str.contains(query, regex=False)
-    for column, allowed in ((COL_SETTING, settings), (COL_CATEGORY, categories), (COL_SOURCE, sources)):
+    for column, allowed in ((COL_SETTING, settings), (COL_CATEGORY, categories)):
         if allowed is not None:
             keep &= frame[column].isin(list(allowed))
     return frame[keep].reset_index(drop=True)
@@ -161,8 +208,18 @@ def organ_label(organ: str) -> str:
     return organ.replace("_", " ")
 
 
+def organ_labels_count(stats: dict) -> int | None:
+    """How many reference labels an organ has (its support summed over states), or None if not recorded."""
+    support = stats.get("support")
+    return sum(int(n) for n in support.values()) if support else None
+
+
 def organ_frame(record: dict, metric: str = "f1") -> pd.DataFrame:
     """The per-organ CE ``metric`` of one submission as a long DataFrame (``organ``, ``metric``, ``value``).
+
+    Values are rounded to :data:`~pet2rep_space.oracle.ORGAN_DECIMALS` decimals; an organ with fewer than
+    :data:`~pet2rep_space.oracle.MIN_ORGAN_LABELS` reference labels (or none recorded) gets no value and the label
+    ``<organ> (n<5)``: its exact figure would reveal single cases' labels.
 
     Raises:
         ValueError: for a metric other than those of :data:`ORGAN_METRICS`.
@@ -171,6 +228,10 @@ def organ_frame(record: dict, metric: str = "f1") -> pd.DataFrame:
         raise ValueError(f"metric should be one of {ORGAN_METRICS}, got {metric!r}")
     rows = []
     for organ, stats in (record.get("per_organ") or {}).items():
-        rows.append({"organ": organ_label(organ), "metric": metric, "value": float(stats[metric])})
+        count = organ_labels_count(stats)
+        if count is None or count < MIN_ORGAN_LABELS:
+            rows.append({"organ": f"{organ_label(organ)} ({SMALL_ORGAN})", "metric": metric, "value": float("nan")})
+        else:
+            rows.append({"organ": organ_label(organ), "metric": metric, "value": round_organ(stats[metric])})
     frame = pd.DataFrame(rows, columns=["organ", "metric", "value"])
     return frame.astype({"organ": str, "metric": str, "value": float})

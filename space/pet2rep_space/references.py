@@ -32,13 +32,15 @@ class ReferenceSet:
 
     reports: dict[str, str] = field(repr=False)
     fingerprint: str
+    source: Path | None = None  # the build folder (its card names the test set) or JSONL file read
 
     @classmethod
-    def from_reports(cls, reports: dict[str, str]) -> ReferenceSet:
+    def from_reports(cls, reports: dict[str, str], source: str | Path | None = None) -> ReferenceSet:
         if not reports:
             raise InputError("references: expected at least one case, got none")
         canonical = json.dumps(sorted(reports.items()), ensure_ascii=False, separators=(",", ":"))
-        return cls(dict(reports), hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16])
+        fingerprint = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+        return cls(dict(reports), fingerprint, Path(source) if source is not None else None)
 
     def __len__(self) -> int:
         return len(self.reports)
@@ -73,13 +75,13 @@ def read_references(path: str | Path) -> ReferenceSet:
         jsonl = sorted(path.glob("*.jsonl"))
         has_parquet = any(path.glob("*/*.parquet"))
         if has_parquet or len(jsonl) != 1:
-            return ReferenceSet.from_reports(read_dataset_folder(path))
+            return ReferenceSet.from_reports(read_dataset_folder(path), source=path)
         path = jsonl[0]
     if not path.is_file():
         raise MissingFileError(f"references: {path} does not exist")
     from pet2rep.reports import read_reports_jsonl
 
-    return ReferenceSet.from_reports(read_reports_jsonl(path))
+    return ReferenceSet.from_reports(read_reports_jsonl(path), source=path)
 
 
 def download_references(repo_id: str, token: str | None, cache_dir: str | Path) -> Path:

@@ -13,17 +13,18 @@ and the write happen under one lock, so concurrent submissions are neither lost 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pet2rep.errors import InputError
+from pet2rep.errors import InputError, Pet2RepError, SubmissionError
+from pet2rep_space.records import RECORD_ID, validate_record
 
 try:  # POSIX: also serialise writers in other processes (several app workers on one data dir)
     import fcntl
@@ -33,9 +34,30 @@ except ImportError:  # pragma: no cover - Windows: the thread lock alone
 logger = logging.getLogger(__name__)
 
 RECORDS_DIRNAME = "submissions"
-RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-REQUIRED_KEYS = ("id", "model_name", "setting", "submitted_at", "scores")
 _TEMP_SUFFIX = ".tmp"
+# Errors of a folder that cannot be written (read-only mount, permissions) and of a full disk.
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+READ_ONLY_MESSAGE = (
+    "this Space is read-only now: submissions cannot be stored (the leaderboard stays readable); "
+    "please try again later"
+)
+DISK_FULL_MESSAGE = (
+    "the Space's disk is full: your submission was scored but could not be stored, nothing was saved; "
+    "please try again later"
+)
+
+
+class StoreError(Pet2RepError, OSError):
+    """The data folder cannot be used at all (not a folder, unreadable, cannot be created)."""
+
+
+class ReadOnlyStoreError(SubmissionError):
+    """The store cannot be written now; the board is still served."""
+
+
+class DiskFullError(SubmissionError):
+    """The disk is full: a scored submission could not be stored."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -72,31 +94,100 @@ def write_json_atomic(path: Path, payload: dict) -> None:
     _fsync_dir(path.parent)
 
 
+def _storage_error(e: OSError) -> SubmissionError | None:
+    """The submitter-facing error for a write that failed for lack of room or of write access, else None."""
+    if e.errno in _FULL_ERRNOS:
+        return DiskFullError(DISK_FULL_MESSAGE)
+    if e.errno in _READ_ONLY_ERRNOS:
+        return ReadOnlyStoreError(READ_ONLY_MESSAGE)
+    return None
+
+
 class SubmissionStore:
     """The accepted submissions under ``data_dir``; safe to share between threads and processes.
 
+    Reading takes no file lock (records appear by atomic rename), so a read-only folder is served as it is;
+    writing needs the folder writable and answers :class:`ReadOnlyStoreError` when it is not. Every record read
+    is checked by ``validate`` (the full schema); a bad one is skipped and logged with its file name.
+
     Args:
-        data_dir: folder of the store (created if missing).
+        data_dir: folder of the store (created if missing and possible).
         mirror: optional :class:`HubMirror` told about every record written.
+        validate: ``validate(record, name=file_name) -> record``, raising ``ValueError`` for a bad record
+            (default: :func:`pet2rep_space.records.validate_record`).
+
+    Raises:
+        StoreError: ``data_dir`` is not a folder, cannot be listed, or is missing and cannot be created.
     """
 
-    def __init__(self, data_dir: str | Path, mirror: HubMirror | None = None):
+    def __init__(
+        self,
+        data_dir: str | Path,
+        mirror: HubMirror | None = None,
+        validate: Callable[..., dict] | None = None,
+    ):
         self.data_dir = Path(data_dir)
         self.records_dir = self.data_dir / RECORDS_DIRNAME
-        self.records_dir.mkdir(parents=True, exist_ok=True)
         self.mirror = mirror
+        self.validate = validate or validate_record
         self._thread_lock = threading.Lock()
         self._cache: dict[str, dict] = {}
-        with self._locked():
-            self._remove_temp_files()
+        self._bad: dict[str, float] = {}  # file name -> mtime of a record already logged as bad
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise StoreError(f"data folder {self.data_dir}: expected a folder, found a file")
+        try:
+            self.records_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as e:
+            raise StoreError(f"data folder {self.data_dir}: expected a folder, found a file ({e.filename})") from e
+        except OSError as e:
+            if e.errno not in _READ_ONLY_ERRNOS or not self.data_dir.is_dir():
+                raise StoreError(f"data folder {self.data_dir} cannot be created: {e.strerror}") from e
+        try:
+            if self.records_dir.is_dir():
+                next(os.scandir(self.records_dir), None)
+            elif self.records_dir.exists():
+                raise StoreError(f"data folder {self.data_dir}: {RECORDS_DIRNAME} is not a folder")
+        except OSError as e:
+            raise StoreError(f"data folder {self.data_dir} cannot be read: {e.strerror}") from e
+        self.read_only = False
+        if self.check_writable():
+            with self._locked(write=True):
+                self._remove_temp_files()
+
+    def check_writable(self) -> bool:
+        """Probe whether records can be written now (the folder may have turned read-only); log a change."""
+        try:
+            self.records_dir.mkdir(parents=True, exist_ok=True)
+            with open(self.data_dir / ".lock", "a+b"):
+                pass
+            writable = os.access(self.records_dir, os.W_OK)
+        except OSError as e:
+            if e.errno not in _READ_ONLY_ERRNOS:
+                raise
+            writable = False
+        if writable == self.read_only:
+            if writable:
+                logger.info("data folder %s is writable again: submissions are accepted", self.data_dir)
+            else:
+                logger.warning("data folder %s is read-only: the board is served, submissions refused", self.data_dir)
+        self.read_only = not writable
+        return writable
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, write: bool = False) -> Iterator[None]:
         with self._thread_lock:
-            if fcntl is None:
+            if fcntl is None or not write:
                 yield
                 return
-            with open(self.data_dir / ".lock", "a+b") as lock_file:
+            try:
+                lock_file = open(self.data_dir / ".lock", "a+b")  # noqa: SIM115 - closed by the with below
+            except OSError as e:
+                error = _storage_error(e)
+                if error is None:
+                    raise
+                self.read_only = isinstance(error, ReadOnlyStoreError)
+                raise error from e
+            with lock_file:
                 fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
                 try:
                     yield
@@ -111,25 +202,31 @@ class SubmissionStore:
                 path.unlink(missing_ok=True)
 
     def _read_all(self) -> list[dict]:
-        names = {p.name for p in self.records_dir.iterdir() if p.suffix == ".json" and not p.name.startswith(".")}
+        try:
+            entries = list(os.scandir(self.records_dir))
+        except FileNotFoundError:  # a read-only folder without any record yet
+            entries = []
+        names = {e.name for e in entries if e.name.endswith(".json") and not e.name.startswith(".")}
         for stale in set(self._cache) - names:
             del self._cache[stale]
         for name in sorted(names - set(self._cache)):
             path = self.records_dir / name
+            mtime = None
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                missing = [k for k in REQUIRED_KEYS if k not in record]
-                if missing or record["id"] != path.stem:
-                    raise InputError(f"missing keys {missing} or an id that is not the file name")
-            except (OSError, ValueError) as e:
-                # Never written by this store (writes are atomic): say so loudly, keep serving the others.
-                logger.error("skipping unreadable submission record %s: %s", path, e)
+                mtime = path.stat().st_mtime
+                if self._bad.get(name) == mtime:
+                    continue
+                record = self.validate(json.loads(path.read_text(encoding="utf-8")), name=name)
+            except (OSError, ValueError, RecursionError) as e:
+                # Never written by this store (writes are atomic and checked): say so once, keep serving the others.
+                self._bad[name] = mtime
+                logger.error("skipping bad submission record %s: %s", path, e)
                 continue
             self._cache[name] = record
         return sorted(self._cache.values(), key=lambda r: (str(r["submitted_at"]), r["id"]))
 
     def records(self) -> list[dict]:
-        """Every stored record, oldest first."""
+        """Every stored record that passes the schema, oldest first."""
         with self._locked():
             return [dict(r) for r in self._read_all()]
 
@@ -141,26 +238,36 @@ class SubmissionStore:
         """Store ``record`` atomically, after ``admit(existing_records)`` accepted it under the store's lock.
 
         Args:
-            record: JSON-serialisable dict with at least the keys of :data:`REQUIRED_KEYS`; its ``id``
-                names the file.
+            record: a record that passes ``validate``; its ``id`` names the file.
             admit: raises (e.g. a quota or duplicate error) to refuse the record; nothing is written then.
 
         Returns:
             The record as stored.
+
+        Raises:
+            InputError: a bad id or a record that does not pass ``validate``.
+            ReadOnlyStoreError, DiskFullError: the folder cannot be written now.
         """
         record_id = record.get("id")
         if not isinstance(record_id, str) or not RECORD_ID.match(record_id):
             raise InputError(f"record id should match {RECORD_ID.pattern}, got {record_id!r}")
-        missing = [k for k in REQUIRED_KEYS if k not in record]
-        if missing:
-            raise InputError(f"record {record_id!r} lacks the keys {missing}")
+        self.validate(record, name=f"{record_id}.json")
         path = self.records_dir / f"{record_id}.json"
-        with self._locked():
+        with self._locked(write=True):
             existing = self._read_all()
             if admit is not None:
                 admit(existing)
-            write_json_atomic(path, record)
-            stored = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                write_json_atomic(path, record)
+            except FileExistsError:
+                raise
+            except OSError as e:
+                error = _storage_error(e)
+                if error is None:
+                    raise
+                logger.error("could not store submission %s: %s", record_id, e)
+                raise error from e
+            stored = self.validate(json.loads(path.read_text(encoding="utf-8")), name=path.name)
             self._cache[path.name] = stored
         logger.info("stored submission %s", record_id)
         if self.mirror is not None:
@@ -168,7 +275,11 @@ class SubmissionStore:
         return dict(stored)
 
     def import_record(self, record: dict) -> bool:
-        """Store a record fetched from elsewhere (the Hub mirror) unless one with its id exists."""
+        """Store a record fetched from elsewhere (the Hub mirror) unless one with its id exists.
+
+        Raises:
+            InputError: a record that does not pass ``validate`` (nothing is stored).
+        """
         path = self.records_dir / f"{record.get('id')}.json"
         with self._locked():
             if path.exists():
@@ -294,10 +405,15 @@ class HubMirror:
             logger.warning("could not fetch earlier records from %s: %s: %s", self.repo_id, type(e).__name__, e)
             return 0
         added = 0
+        if not store.check_writable():
+            logger.warning("data folder is read-only: the mirrored records of %s are not restored", self.repo_id)
+            return 0
         for path in sorted(Path(folder, RECORDS_DIRNAME).glob("*.json")):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(record, dict) or f"{record.get('id')}.json" != path.name:
+                    raise InputError("expected a JSON object whose id is the file name")
                 added += store.import_record(record)
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, RecursionError) as e:  # a bad record: logged, never fatal
                 logger.error("skipping mirrored record %s: %s", path.name, e)
         return added

@@ -76,6 +76,10 @@ def read_reports_jsonl(path_or_bytes: str | os.PathLike | bytes | bytearray, *, 
             record = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(f"{name}: line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
+        except RecursionError as e:  # json's parser recurses once per nesting level
+            raise InputError(
+                f'{name}: line {number}: JSON nested too deeply; expected a flat {{"case_id", "report"}} object'
+            ) from e
         if not isinstance(record, dict):
             raise InputError(
                 f'{name}: line {number}: expected a JSON object with "case_id" and "report", '

@@ -88,6 +88,16 @@ def references_jsonl(tmp_path, references) -> Path:
     return write_jsonl(tmp_path / "refs.jsonl", references)
 
 
+#: The test set of :func:`make_record`'s records unless a test names another (e.g. a service's own).
+FIXTURE_TEST_SET = {
+    "name": "Fixture set",
+    "version": "v1",
+    "num_cases": 12,
+    "content_hash": "sha256:" + "f" * 64,
+    "kind": "private",
+}
+
+
 def make_record(name: str, setting: str = "fused", *, submitted_at: str = "2026-01-02T03:04:05+00:00", **over) -> dict:
     """A stored-record-shaped dict with fixed scores (for leaderboard and quota tests)."""
     scores = {
@@ -108,13 +118,20 @@ def make_record(name: str, setting: str = "fused", *, submitted_at: str = "2026-
         "predictions_sha256": "0" * 64,
         "num_samples": 12,
         "scores": scores,
+        "test_set": dict(FIXTURE_TEST_SET),
         "per_organ": {
-            "liver": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3},
-            "lung": {"precision": 0.0, "recall": 0.0, "f1": 0.0},
+            "liver": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": {"increased": 6, "absent": 1}},
+            "lung": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": {"increased": 2}},
         },
     }
     record.update(over)
     return record
+
+
+@pytest.fixture(scope="session")
+def fixture_test_set() -> dict:
+    """The ``test_set`` entry of :func:`make_record`'s records."""
+    return dict(FIXTURE_TEST_SET)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from pet2rep_space.config import load_config
+from pet2rep_space.oracle import EmptyReportsError
 from pet2rep_space.quota import DuplicateSubmissionError, QuotaError
 from pet2rep_space.references import read_references
 from pet2rep_space.service import LeaderboardService, status_message
@@ -77,9 +78,10 @@ def test_perfect_and_empty_predictions(tmp_path, references_dir, references, upl
     perfect = service.submit("oracle", "", "mip", upload(references))
     assert perfect["scores"]["ce_f1"] == pytest.approx(1.0)
     assert perfect["scores"]["bleu_4"] == pytest.approx(1.0)
-    empty = service.submit("silent", "", "mip", upload(dict.fromkeys(references, "")))
-    for key in ("bleu_4", "meteor", "rouge_l", "ce_precision", "ce_recall", "ce_f1"):
-        assert empty["scores"][key] == 0.0, key
+    # All empty: refused (an empty report scores exactly 0, a clean probe of the others); nothing stored.
+    with pytest.raises(EmptyReportsError, match="12 of 12 reports are empty; at most 1 "):
+        service.submit("silent", "", "mip", upload(dict.fromkeys(references, "")))
+    assert [r["model_name"] for r in service.records()] == ["oracle"]
 
 
 def test_quota_survives_a_restart(tmp_path, references_dir, references, predictions_for, upload):
@@ -91,9 +93,9 @@ def test_quota_survives_a_restart(tmp_path, references_dir, references, predicti
     with pytest.raises(QuotaError, match="1 submission\\(s\\) per 24 h per model name 'm' reached"):
         restarted.submit("M", "", "separate", upload(predictions_for(references)))
     # Another model name is another quota locally; the next day the first one is free again.
-    restarted.submit("other", "", "separate", upload(predictions_for(references)))
+    restarted.submit("other", "", "separate", upload(predictions_for(references, seed=3)))
     clock.now += timedelta(hours=24)
-    restarted.submit("m", "", "separate", upload(predictions_for(references)))
+    restarted.submit("m", "", "separate", upload(predictions_for(references, seed=4)))
     assert len(restarted.records()) == 3
 
 
@@ -138,7 +140,8 @@ def test_no_references_means_closed(tmp_path, references, upload):
     assert not service.accepting
     with pytest.raises(SubmissionError, match="submissions are closed"):
         service.submit("m", "", "fused", upload(references))
-    assert len(service.leaderboard()) == 49
+    assert len(service.published_frame()) == 49
+    assert service.ranking().empty
 
 
 def test_unreadable_references_leave_the_board_up(tmp_path, caplog):

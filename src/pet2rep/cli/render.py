@@ -151,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
             done += 1
         except (Pet2RepError, OSError) as e:  # a bad case must not stop the others; it is reported below
             failures.append((case.case_id, f"{type(e).__name__}: {e}"))
+        except Exception as e:  # a bug or MemoryError in one case: reported with the others, never a lost run
+            failures.append((case.case_id, f"unexpected {type(e).__name__}: {e}"))
     total = len(scan.cases) + len(scan.failures)
     print(f"rendered {done} of {total} case(s) ({args.config}) into {out}")
     for folder, what in scan.skipped:

@@ -61,6 +61,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pet2rep.cli.outputs import check_output_file
+
+    check_output_file(args.out)  # before scoring: a wrong --out costs one error line, not the run
     import json
     from pathlib import Path
 

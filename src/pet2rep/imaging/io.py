@@ -121,6 +121,19 @@ def read_voxels(img: nib.Nifti1Image, path: str | Path, *, case_id: str | None =
     path = Path(path)
     where = _where(case_id, path)
     proxy = img.dataobj
+    if nib.is_proxy(proxy):  # before any voxel is read: a header may claim terabytes
+        from pet2rep.imaging.voxel_budget import check_voxel_budget
+
+        scaled = (float(getattr(proxy, "slope", 1.0)), float(getattr(proxy, "inter", 0.0))) != (1.0, 0.0)
+        check_voxel_budget(
+            tuple(proxy.shape),
+            np.dtype(proxy.dtype),
+            file_bytes=path.stat().st_size,
+            offset=int(getattr(proxy, "offset", 0)),
+            compressed=path.name.lower().endswith(".gz"),
+            where=where,
+            out_itemsize=4 if float32 or scaled else None,
+        )
     try:
         if nib.is_proxy(proxy):
             raw = _read_gzip_payload(proxy, path, where) if _fast_path(proxy, path) else proxy.get_unscaled()

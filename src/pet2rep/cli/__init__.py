@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "publish",
     "score",
     "baseline",
+    "generate",
     "submission",
 )
 

@@ -1,4 +1,7 @@
-"""Test helpers that need no network: a tiny random-weight vision-language model.
+"""Test helpers that need no network: a tiny random-weight vision-language model, and a server for it.
+
+``python -m pet2rep.testing serve MODEL_DIR`` serves such a model (any local transformers VLM) behind an
+OpenAI-compatible ``/v1/chat/completions``, see :mod:`pet2rep.testing.server`.
 
 ``python -m pet2rep.testing tiny-vlm OUT_DIR`` writes a LLaVA-style model folder (CLIP vision tower, Llama
 text model, a byte-level BPE tokenizer trained on the benchmark's prompt, a PIL image processor and a chat
@@ -12,6 +15,7 @@ The same arguments give byte-identical files.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -151,7 +155,36 @@ def main(argv: list[str] | None = None) -> int:
     tiny = sub.add_parser("tiny-vlm", help="write a tiny random-weight VLM (offline, CPU)")
     tiny.add_argument("out_dir", type=Path)
     tiny.add_argument("--seed", type=int, default=0)
+    serve = sub.add_parser("serve", help="serve a local VLM behind an OpenAI-compatible /v1/chat/completions")
+    serve.add_argument("model_dir", type=Path)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0: any free port (printed)")
+    serve.add_argument("--served-model-name", default=None, help="default: the folder name")
+    serve.add_argument("--api-key", default=None, help="require this bearer token (401 otherwise)")
+    serve.add_argument("--text-only", action="store_true", help="refuse images with HTTP 400, as a text-only model")
+    serve.add_argument("--test-hooks", action="store_true", help="accept fault plans, keep a request log")
+    serve.add_argument("--max-batch", type=int, default=8, help="requests generated together (default: 8)")
+    serve.add_argument("--batch-wait-ms", type=float, default=10.0, help="wait for company before a batch")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from pet2rep.testing.server import make_server
+
+        server = make_server(
+            args.model_dir,
+            host=args.host,
+            port=args.port,
+            model_name=args.served_model_name,
+            api_key=args.api_key,
+            text_only=args.text_only,
+            test_hooks=args.test_hooks,
+            max_batch=args.max_batch,
+            batch_wait_s=args.batch_wait_ms / 1000,
+        )
+        host, port = server.server_address[:2]
+        print(f"serving {server.model_name} on http://{host}:{port}/v1", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        return 0
     out = build_tiny_vlm(args.out_dir, seed=args.seed)
     print(f"tiny VLM written to {out}")
     return 0

@@ -226,7 +226,7 @@ def _check_resume(out: Path, sidecar: Path, meta: dict, done: dict, case_ids: li
     unknown = sorted(set(done) - set(case_ids))
     if unknown:
         raise InputError(f"{out} holds case ids the dataset config does not have: {unknown[:5]}")
-    return previous
+    return None if changed else previous  # another run that wrote nothing: its history is not this file's
 
 
 # --- the run ----------------------------------------------------------------------------------------------------

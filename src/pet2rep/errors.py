@@ -44,6 +44,10 @@ class HubError(Pet2RepError, ConnectionError):
     """The Hugging Face Hub cannot be used: offline mode, no token, unreachable, or it refused the request."""
 
 
+class EndpointError(Pet2RepError, ConnectionError):
+    """An OpenAI-compatible endpoint cannot be used: unreachable, refused the key or the model, rejects images."""
+
+
 class MissingDependencyError(Pet2RepError, ImportError):
     """An optional dependency is not installed; the message names the extra that provides it."""
 

@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES = (
     "score",
     "ce",
     "baseline",
+    "generate",
     "submission",
 )
 

@@ -1,4 +1,10 @@
-"""Test helpers that need no network: a tiny random-weight vision-language model.
+"""Test helpers that need no network: a tiny random-weight vision-language model, and a server for it.
+
+``python -m pet2rep.testing family NAME OUT_DIR`` writes a tiny model of one VLM family of the paper's Table 1
+(Qwen2.5-VL, InternVL3, Gemma 3, ...; see :mod:`pet2rep.testing.families`).
+
+``python -m pet2rep.testing serve MODEL_DIR`` serves such a model (any local transformers VLM) behind an
+OpenAI-compatible ``/v1/chat/completions``, see :mod:`pet2rep.testing.server`.
 
 ``python -m pet2rep.testing tiny-vlm OUT_DIR`` writes a LLaVA-style model folder (CLIP vision tower, Llama
 text model, a byte-level BPE tokenizer trained on the benchmark's prompt, a PIL image processor and a chat
@@ -12,6 +18,7 @@ The same arguments give byte-identical files.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -41,8 +48,23 @@ def _training_corpus() -> list[str]:
     return texts
 
 
-def build_tokenizer(vocab_size: int = 1024):
+def build_tokenizer(
+    vocab_size: int = 1024,
+    *,
+    special_tokens: tuple[str, ...] = (),
+    extra_special_tokens: dict[str, str] | None = None,
+    chat_template: str = CHAT_TEMPLATE,
+    **kwargs,
+):
     """A byte-level BPE tokenizer trained on the benchmark's prompts, with special tokens and the chat template.
+
+    Args:
+        vocab_size: BPE vocabulary size, special tokens included.
+        special_tokens: more single-token specials (a model family's image and turn markers).
+        extra_special_tokens: named specials the family's processor reads as tokenizer attributes
+            (e.g. ``{"image_token": "<image_soft_token>"}`` gives ``tokenizer.image_token`` and ``.image_token_id``).
+        chat_template: the Jinja chat template.
+        **kwargs: more ``PreTrainedTokenizerFast`` arguments (``bos_token=...``).
 
     Returns:
         A ``transformers.PreTrainedTokenizerFast``.
@@ -56,19 +78,18 @@ def build_tokenizer(vocab_size: int = 1024):
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=list(SPECIAL_TOKENS),
+        special_tokens=list(dict.fromkeys([*SPECIAL_TOKENS, *special_tokens, *(extra_special_tokens or {}).values()])),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(_training_corpus(), trainer=trainer)
-    fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        padding_side="left",
-    )
-    fast.chat_template = CHAT_TEMPLATE
+    options = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "padding_side": "left", **kwargs}
+    if extra_special_tokens:
+        options["extra_special_tokens"] = dict(extra_special_tokens)
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, **options)
+    if special_tokens:
+        fast.add_special_tokens({"additional_special_tokens": list(special_tokens)})
+    fast.chat_template = chat_template
     return fast
 
 
@@ -152,7 +173,53 @@ def main(argv: list[str] | None = None) -> int:
     tiny = sub.add_parser("tiny-vlm", help="write a tiny random-weight VLM (offline, CPU)")
     tiny.add_argument("out_dir", type=Path)
     tiny.add_argument("--seed", type=int, default=0)
+    family = sub.add_parser("family", help="write a tiny random-weight model of a VLM family (see families.py)")
+    family.add_argument(
+        "name", help="llava, gemma3, idefics3, qwen2_5_vl, qwen3_vl, internvl, llava_onevision, smolvlm"
+    )
+    family.add_argument("out_dir", type=Path)
+    family.add_argument("--seed", type=int, default=0)
+    serve = sub.add_parser("serve", help="serve a local VLM behind an OpenAI-compatible /v1/chat/completions")
+    serve.add_argument("model_dir", type=Path)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0: any free port (printed)")
+    serve.add_argument("--served-model-name", default=None, help="default: the folder name")
+    serve.add_argument("--api-key", default=None, help="require this bearer token (401 otherwise)")
+    serve.add_argument("--text-only", action="store_true", help="refuse images with HTTP 400, as a text-only model")
+    serve.add_argument("--test-hooks", action="store_true", help="accept fault plans, keep a request log")
+    serve.add_argument("--max-batch", type=int, default=8, help="requests generated together (default: 8)")
+    serve.add_argument("--batch-wait-ms", type=float, default=10.0, help="wait for company before a batch")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from pet2rep.testing.server import make_server
+
+        server = make_server(
+            args.model_dir,
+            host=args.host,
+            port=args.port,
+            model_name=args.served_model_name,
+            api_key=args.api_key,
+            text_only=args.text_only,
+            test_hooks=args.test_hooks,
+            max_batch=args.max_batch,
+            batch_wait_s=args.batch_wait_ms / 1000,
+        )
+        host, port = server.server_address[:2]
+        print(f"serving {server.model_name} on http://{host}:{port}/v1", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        return 0
+    if args.command == "family":
+        from pet2rep.errors import Pet2RepError
+        from pet2rep.testing.families import build_family
+
+        try:
+            out = build_family(args.name, args.out_dir, seed=args.seed)
+        except Pet2RepError as e:
+            print(f"python -m pet2rep.testing family: error: {e}", file=sys.stderr)
+            return 1
+        print(f"tiny {args.name} VLM written to {out}")
+        return 0
     out = build_tiny_vlm(args.out_dir, seed=args.seed)
     print(f"tiny VLM written to {out}")
     return 0

@@ -297,51 +297,65 @@ def _pool_results(
 ) -> Iterator[tuple[str, CaseResult]]:
     """The worker-process side of :func:`_results`: a bounded window of cases in flight, results in job order.
 
-    A worker that dies (killed for memory, a crash in native code) breaks the pool: the pool is replaced and the
-    cases it was building are tried once more; a case in flight at two such breaks is reported as failed.
+    A worker that dies (killed for memory, a crash in native code) breaks the pool. The cases that were in flight
+    are then built again one at a time, each in a fresh process of its own: a case whose process dies alone is
+    reported as failed (``WorkerError``), the others give their rows. The rest goes on in a new pool.
     """
     from concurrent.futures.process import BrokenProcessPool
 
     pending = iter(jobs)
     window: deque = deque()
-    attempts: dict[str, int] = {}
     pool = _new_pool(workers)
 
-    def submit(split: str, case: Case) -> None:
-        window.append((split, case, pool.submit(case_result, case, configs, options)))
+    def fill() -> None:
+        while len(window) < workers * CASES_IN_FLIGHT_PER_PROCESS:
+            job = next(pending, None)
+            if job is None:
+                return
+            window.append((*job, pool.submit(case_result, job[1], configs, options)))
 
     try:
-        for split, case in pending:
-            submit(split, case)
-            if len(window) >= workers * CASES_IN_FLIGHT_PER_PROCESS:
-                break
+        fill()
         while window:
             split, case, future = window.popleft()
             try:
                 result = future.result()
-            except BrokenProcessPool as e:
-                retry = [(split, case), *((s, c) for s, c, _ in window)]
-                window.clear()
+            except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
+                in_flight = [(split, case, future), *window]
+                window.clear()
+                for s, c, f in in_flight:
+                    yield s, _finished(f) or _alone(c, configs, options)
                 pool = _new_pool(workers)
-                for _, c in retry:
-                    attempts[c.case_id] = attempts.get(c.case_id, 0) + 1
-                dead = attempts[case.case_id] >= 2
-                for s, c in retry[1:] if dead else retry:
-                    submit(s, c)
-                if not dead:
-                    continue
-                result = CaseResult(
-                    case.case_id,
-                    error="WorkerError",
-                    message=f"case {case.case_id!r}: the worker process building it died twice ({e}); out of memory?",
-                )
+                fill()
+                continue
             yield split, result
-            nxt = next(pending, None)
-            if nxt is not None:
-                submit(*nxt)
+            fill()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finished(future) -> CaseResult | None:
+    """The result of a future that completed before its pool broke, else None."""
+    if future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return None
+
+
+def _alone(case: Case, configs: tuple[str, ...], options: RenderOptions) -> CaseResult:
+    """:func:`case_result` in a process of its own; a process that dies is this case's failure."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    with _new_pool(1) as pool:
+        try:
+            return pool.submit(case_result, case, configs, options).result()
+        except BrokenProcessPool as e:
+            return CaseResult(
+                case.case_id,
+                error="WorkerError",
+                message=f"case {case.case_id!r}: the process building it died ({e}); out of memory, or a crash in "
+                "native code?",
+            )
 
 
 def _check_nothing_dropped(cases, built: dict[str, set[str]], failures: list[CaseFailure], configs) -> None:

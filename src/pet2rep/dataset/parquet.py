@@ -63,10 +63,8 @@ class SplitWriter:
         if not self._pending:
             return
         n = len(self._pending)
-        group = pa.Table.from_pylist(self._pending, schema=self.schema)
+        group = pa.Table.from_pylist(self._pending, schema=self.schema)  # one chunk per column, fresh buffers
         self._pending = []
-        # One contiguous chunk per column, whatever from_pylist did: the parquet pages depend on the chunking.
-        group = group.take(pa.array(range(n), type=pa.int64())).cast(self.schema)
         size = int(group.nbytes)
         if self._writer is not None and self._shard_bytes + size > self.max_shard_bytes:
             self._close_shard()

@@ -162,9 +162,11 @@ def build_dataset(
     if not scan.cases:
         listing = "; ".join(str(e) for _, e in scan.failures)
         raise LayoutError(f"{data_dir}: no usable case ({listing})")
-    splits, unassigned = assign_splits(data_dir, scan.cases, [cid for cid, _ in scan.failures])
+    root = data_dir.resolve()
+    found = scan if root == data_dir else scan_cases(root)  # failures name absolute paths (as the builder's do)
+    splits, unassigned = assign_splits(root, found.cases, [cid for cid, _ in found.failures])
     in_order = tuple(c for c in CONFIGS if c in configs)
-    failures = [CaseFailure(cid, in_order, type(e).__name__, str(e)) for cid, e in [*scan.failures, *unassigned]]
+    failures = [CaseFailure(cid, in_order, type(e).__name__, str(e)) for cid, e in [*found.failures, *unassigned]]
 
     out.parent.mkdir(parents=True, exist_ok=True)
     work_parent = Path(work_dir) if work_dir is not None else out.parent

@@ -131,7 +131,9 @@ def build_dataset(
         data_dir: a case folder or a folder of cases (any layout of :mod:`pet2rep.cases`).
         out: the dataset folder (created; an earlier build there is replaced, anything else is refused).
         configs: some of :data:`~pet2rep.dataset.schema.CONFIGS`.
-        num_proc: processes rendering cases (1: this one; more: worker processes, the rows written here).
+        num_proc: processes rendering cases (1: this one; more: worker processes, the rows written here). The
+            workers start from a ``forkserver``: a script that calls this with ``num_proc > 1`` needs the usual
+            ``if __name__ == "__main__":`` guard, as with any ``multiprocessing`` start method but ``fork``.
         options: rendering options.
         max_shard_bytes: Arrow bytes per parquet shard at most.
         register: refresh the ``datasets`` cache of each config (``load_dataset(out, config)`` with

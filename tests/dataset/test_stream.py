@@ -155,3 +155,19 @@ def test_the_builder_file_gives_the_same_rows_as_the_build(built, cohort, tmp_pa
     via_build = load_split(str(built.out), "separate")
     assert via_builder.features == via_build.features
     assert via_builder.data.table.equals(via_build.data.table.cast(via_builder.data.table.schema))
+
+
+def test_registration_writes_the_cache_load_dataset_would(built, tmp_path):
+    """register_cache reads the shards its own way (row group by row group): same cache folder, same tables."""
+    from pet2rep.dataset.load import register_cache
+
+    registered = register_cache(built.out, ["volumes", "mip"], cache_dir=tmp_path / "a", progress=False)
+    assert registered == ("volumes", "mip")
+    for config in ("volumes", "mip"):
+        ours = datasets.load_dataset(str(built.out), config, split="test", cache_dir=str(tmp_path / "a"))
+        plain = datasets.load_dataset(str(built.out), config, split="test", cache_dir=str(tmp_path / "b"))
+        [ours_file], [plain_file] = ours.cache_files, plain.cache_files
+        assert os.path.relpath(ours_file["filename"], tmp_path / "a") == os.path.relpath(
+            plain_file["filename"], tmp_path / "b"
+        )
+        assert ours.data.table.equals(plain.data.table) and ours.num_rows == len(built.cases)

@@ -1,27 +1,30 @@
-"""Benchmark: ``pet2rep build`` of a realistic-size synthetic cohort: cases/s, time split, peak memory vs cases.
+"""Benchmark: ``pet2rep build`` of a synthetic cohort: peak memory vs cases, CPU vs the inflate floor, scaling.
 
-A synthetic cohort (``--size realistic``: CT 512x512x400 int16, PET 192x192x260 float32, ``.nii.gz``) of
-``--max-cases`` cases is made in a temporary folder (or ``--data DIR`` is used). Measured:
+A synthetic cohort of ``--max-cases`` cases (``--size medium`` by default: CT 192x192x160, PET 128x128x174;
+``realistic``: CT 512x512x400 int16, PET 192x192x260 float32) is made once (``--keep DIR`` keeps it, ``--data DIR``
+reuses it). Subsets of it are folders of hard links to distinct case folders (no symlinks, no copies). Every build
+runs in a fresh subprocess, with the code under test (this checkout) and, with ``--compare-src``, another source
+tree side by side (e.g. ``git archive main | tar -x -C /tmp/main``: its ``src``), in interleaved order. Measured:
 
-- **throughput**: ``pet2rep.hub.build_dataset`` of the first ``--cases`` cases into the Hub layout (all of
-  ``--configs``, no cache registration) with ``num_proc`` 1 and 2, interleaved, median of ``--repeat`` runs;
-  cases per second and the 2-process speed-up (the machine's cores bound it);
-- **time split** per case (median over the cases, one process): ``render`` (load CT and PET, SUV, key planes,
-  pictures), ``png`` (PNG encoding), ``nifti`` (CT resampled on the PET grid + gzip of both volumes, the
-  ``volumes`` config), ``text`` (reports, CE labels), from :func:`pet2rep.hub.case_rows`; and per build (the
-  ``num_proc=1`` run): ``prepare`` (the builder passes: all of the above + Arrow writing), ``parquet`` (writing the
-  shards), ``card``; plus ``register`` (the datasets cache refresh ``pet2rep build`` ends with) once;
-- **the volumes config's CT** (median over the cases, same loaded volumes, same run): the CT resampled onto the
-  whole PET grid by ``pet2rep.imaging.geometry.resample_to_grid`` with ``method="general"`` (3-D sampling of every
-  point,
-  the path before the separable one) and ``method="separable"`` (three 1-D passes: what ``auto`` picks for
-  axis-aligned grids), and the NIfTI encoding + gzip of both volumes; so ``nifti`` before = general + encoding;
-- **peak memory vs cases**: the build (num_proc 1, registration included) of ``--cases`` and of ``--max-cases``
-  cases, each in a fresh subprocess: peak resident set (``ru_maxrss``) and its growth over the resident set before
-  the build. Target (issue 4): the peak does not grow with the number of cases.
+- **peak memory vs cases** (``memory``): the build (one process, all ``--configs``, registration included) of
+  ``--cases`` and of ``--max-cases`` cases: peak resident set (``ru_maxrss``). Target (issue 11): the peak at
+  ``--max-cases`` (96) within 1.3x of the peak at ``--cases`` (24);
+- **CPU per case vs the ISA-L inflate floor** (``cpu``): CPU seconds (``process_time``) per case of a one-process
+  build of the picture configs (fused, separate, mip): the slope between builds of half and all of the first
+  ``--cpu-cases`` cases, against the CPU seconds that ISA-L's inflate alone takes to decode the case's CT and PET
+  ``.nii.gz`` (read into memory first). Target: <= 1.5x. Also per case (this checkout, warm): ``case_rows`` CPU /
+  floor, median and max;
+- **scaling with processes** (``scaling``): wall time of the build of ``--cases`` cases with each ``--num-procs``
+  (default 1, 2, 4, ... up to the core count), median of ``--repeat``; speed-up over 1 process and its efficiency
+  (speed-up / processes); and, as wall times on a busy machine mislead, the parent's share of the work (its CPU
+  with ``p`` processes over the one-process build's CPU): it runs alongside the workers, so it keeps up with about
+  1 / share processes. Target: near-linear up to the core count;
+- **time split** per case (``split``, this checkout, one process): ``render`` (load, SUV, key planes, pictures),
+  ``png``, ``nifti`` (the ``volumes`` config), ``text`` (reports, CE) from ``pet2rep.dataset.rows.case_rows``.
 
-    python benchmarks/bench_build.py [--cases 4] [--max-cases 8] [--repeat 1] [--data DIR] [--keep DIR]
-                                     [--size realistic] [--configs fused,separate,mip,volumes] [--json OUT]
+    python benchmarks/bench_build.py [--cases 24] [--max-cases 96] [--size medium] [--data DIR] [--keep DIR]
+        [--compare-src DIR] [--num-procs 1,2] [--repeat 1] [--cpu-cases 4] [--only memory,cpu,scaling,split]
+        [--configs fused,separate,mip,volumes] [--json OUT]
 """
 
 from __future__ import annotations
@@ -38,17 +41,21 @@ import tempfile
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+THIS_SRC = HERE.parent / "src"
+IMAGE_CONFIGS = "fused,separate,mip"
+PARTS = ("memory", "cpu", "scaling", "split")
+
 
 def _subset(data: Path, n: int, dest: Path) -> Path:
-    """A folder with symlinks to the first ``n`` case folders of ``data``."""
+    """A folder holding the first ``n`` case folders of ``data`` as hard links (distinct cases; no symlinks)."""
     cases = sorted(p for p in data.iterdir() if p.is_dir() and not p.name.startswith("."))
     if len(cases) < n:
-        raise SystemExit(f"{data} holds {len(cases)} cases; {n} needed")
-    dest.mkdir(parents=True, exist_ok=True)
+        raise SystemExit(f"{data} holds {len(cases)} cases; {n} needed (make a larger cohort with --max-cases)")
+    if dest.exists():
+        return dest
     for case in cases[:n]:
-        link = dest / case.name
-        if not link.exists():
-            link.symlink_to(case.resolve(), target_is_directory=True)
+        shutil.copytree(case, dest / case.name, copy_function=os.link)
     return dest
 
 
@@ -60,55 +67,105 @@ def _rss_bytes() -> int:
     return 0
 
 
-def child(data: str, out: str, configs: str, cache: str) -> None:
-    """One build in this (fresh) process; prints its peak memory as JSON."""
-    from pet2rep import hub
+def child(src: str, data: str, out: str, configs: str, num_proc: str, cache: str) -> None:
+    """One build in this (fresh) process with the ``pet2rep`` of ``src``; prints its figures as JSON."""
+    sys.path.insert(0, src)
+    os.environ["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    try:
+        from pet2rep.dataset.build import build_dataset
+    except ImportError:  # a tree from before issue 11
+        from pet2rep.hub import build_dataset
+
+    # Imports are a one-off cost of the process, not of the build: done before the clocks start.
+    import datasets  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import tqdm.auto  # noqa: F401
+
+    import pet2rep.text.ce
+
+    try:
+        import pet2rep.imaging.render
+    except ImportError:  # a tree from before issue 11
+        import pet2rep.render  # noqa: F401
 
     before = _rss_bytes()
-    t0 = time.perf_counter()
-    summary = hub.build_dataset(data, out, configs.split(","), num_proc=1, cache_dir=cache, progress=False)
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"cases": len(summary.cases), "peak_rss": peak, "rss_before": before, "seconds": seconds}))
-
-
-def _memory(data: Path, out: Path, configs: str, cache: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(data), str(out), configs, str(cache)],
-        capture_output=True,
-        text=True,
-        check=True,
+    t0, c0 = time.perf_counter(), time.process_time()
+    summary = build_dataset(
+        data,
+        out,
+        configs.split(","),
+        num_proc=int(num_proc),
+        register=cache != "-",
+        cache_dir=None if cache == "-" else cache,
+        progress=False,
     )
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {
+                "cases": len(summary.cases),
+                "failures": len(summary.failures),
+                "content_hash": summary.content_hash,
+                "peak_rss": peak,
+                "rss_before": before,
+                "seconds": seconds,
+                "cpu_s": cpu,
+            }
+        )
+    )
+
+
+def _build(src: Path, data: Path, out: Path, configs: str, num_proc: int = 1, cache: Path | None = None) -> dict:
+    """A build in a fresh subprocess (``cache``: register there; None: no registration)."""
+    args = [str(src), str(data), str(out), configs, str(num_proc), "-" if cache is None else str(cache)]
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"build with {src} failed:\n{proc.stderr[-3000:]}")
+    shutil.rmtree(out.parent, ignore_errors=True)
+    if cache is not None:
+        shutil.rmtree(cache, ignore_errors=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _build_seconds(data: Path, out: Path, configs: list[str], num_proc: int) -> tuple[float, dict]:
-    from pet2rep import hub
+def _inflate_floor_s(case) -> float:
+    """CPU seconds of ISA-L's inflate over the case's CT and PET ``.nii.gz`` (file bytes read beforehand)."""
+    from isal import igzip
 
-    t0 = time.perf_counter()
-    summary = hub.build_dataset(data, out, configs, num_proc=num_proc, register=False, progress=False)
-    return time.perf_counter() - t0, summary
+    blobs = [Path(case.ct_path).read_bytes(), Path(case.pet_input_path).read_bytes()]
+    c0 = time.process_time()
+    for blob in blobs:
+        igzip.decompress(blob)
+    return time.process_time() - c0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=4, help="cases of the timed builds and the smaller memory run")
-    parser.add_argument("--max-cases", type=int, default=8, help="cases of the larger memory run")
-    parser.add_argument("--repeat", type=int, default=1, help="timed builds per num_proc (median reported)")
+    parser.add_argument("--cases", type=int, default=24, help="cases of the smaller memory run and the scaling runs")
+    parser.add_argument("--max-cases", type=int, default=96, help="cases of the larger memory run")
+    parser.add_argument("--cpu-cases", type=int, default=4, help="cases of the CPU-vs-floor runs")
+    parser.add_argument("--num-procs", help="comma-separated process counts of the scaling runs (default 1,2,4,..)")
+    parser.add_argument("--repeat", type=int, default=1, help="builds per setting in the scaling runs (median)")
     parser.add_argument("--data", type=Path, help="an existing folder of cases (at least --max-cases)")
     parser.add_argument("--keep", type=Path, help="write the synthetic cohort here and keep it")
-    parser.add_argument("--size", default="realistic", choices=("small", "medium", "realistic"))
-    parser.add_argument("--configs", default="fused,separate,mip,volumes", help="configs to build")
+    parser.add_argument("--size", default="medium", choices=("small", "medium", "realistic"))
+    parser.add_argument("--configs", default="fused,separate,mip,volumes", help="configs of the memory/scaling runs")
+    parser.add_argument("--compare-src", type=Path, help="another source tree (its src/) to measure side by side")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"parts to run among {', '.join(PARTS)}")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
-    parser.add_argument("--child", nargs=4, metavar=("DATA", "OUT", "CONFIGS", "CACHE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(*args.child)
         return 0
-    if args.cases < 1 or args.max_cases < args.cases:
-        parser.error("need 1 <= --cases <= --max-cases")
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    if unknown := [p for p in parts if p not in PARTS]:
+        parser.error(f"--only: unknown part(s) {unknown}; expected some of {list(PARTS)}")
+    if args.cases < 1 or args.max_cases < args.cases or args.cpu_cases > args.max_cases:
+        parser.error("need 1 <= --cases <= --max-cases and --cpu-cases <= --max-cases")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    sys.path.insert(0, str(THIS_SRC))
 
     with tempfile.TemporaryDirectory(prefix="bench_build_") as tmp:
         tmp = Path(tmp)
@@ -120,126 +177,135 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             synthesize_cohort(data, args.max_cases, seed=0, size=args.size, progress=False)
             print(f"synthesized {args.max_cases} {args.size} cases in {time.perf_counter() - t0:.0f} s -> {data}")
-        return _run(args, Path(data), tmp)
+        return _run(args, parts, Path(data), tmp)
 
 
-def _run(args, data: Path, tmp: Path) -> int:
-    from pet2rep import hub
+def _run(args, parts: list[str], data: Path, tmp: Path) -> int:
     from pet2rep.imaging.cases import discover_cases
 
-    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    trees = {"after": THIS_SRC}
+    if args.compare_src:
+        trees = {"before": args.compare_src.resolve(), **trees}
     small = _subset(data, args.cases, tmp / f"first_{args.cases}")
-    large = _subset(data, args.max_cases, tmp / f"first_{args.max_cases}")
-    cases = discover_cases(small)
+    cases = discover_cases(_subset(data, args.cpu_cases, tmp / f"first_{args.cpu_cases}"))
     ct_mb = sum(c.ct_path.stat().st_size for c in cases) / len(cases) / 1e6
     pet_mb = sum(c.pet_input_path.stat().st_size for c in cases) / len(cases) / 1e6
-    print(f"cohort: {data} ({args.cases} cases timed; .nii.gz per case: CT {ct_mb:.0f} MB, PET {pet_mb:.0f} MB)")
-    print(f"configs: {', '.join(configs)}; cpu count {os.cpu_count()}\n")
+    print(f"cohort: {data} (.nii.gz per case: CT {ct_mb:.1f} MB, PET {pet_mb:.1f} MB); cpu count {os.cpu_count()}")
+    print(f"trees: {', '.join(f'{k} = {v}' for k, v in trees.items())}\n")
+    payload: dict = {"cohort": str(data), "trees": {k: str(v) for k, v in trees.items()}}
 
-    # Per-case split, one process.
-    parts: dict[str, list[float]] = {}
-    for case in cases:
-        timings: dict[str, float] = {}
-        hub.case_rows(case, configs, timings=timings)
-        for key, value in timings.items():
-            parts.setdefault(key, []).append(value)
-    split = {k: statistics.median(v) for k, v in parts.items()}
+    if "memory" in parts:
+        large = _subset(data, args.max_cases, tmp / f"first_{args.max_cases}")
+        mem: dict = {name: {} for name in trees}
+        for n, folder in ((args.cases, small), (args.max_cases, large)):
+            for name, src in trees.items():
+                mem[name][n] = _build(src, folder, tmp / "m" / "pet2rep", args.configs, 1, tmp / "m_cache")
+        print(f"peak memory, build + register ({args.configs}), one process, fresh subprocess")
+        print(f"{'tree':<10}{'cases':>8}{'peak RSS':>12}{'build s':>10}")
+        for name in trees:
+            for n in (args.cases, args.max_cases):
+                m = mem[name][n]
+                print(f"{name:<10}{m['cases']:>8}{m['peak_rss'] / 2**20:>8.0f} MiB{m['seconds']:>10.1f}")
+            ratio = mem[name][args.max_cases]["peak_rss"] / mem[name][args.cases]["peak_rss"]
+            print(f"{name:<10}peak ratio {args.max_cases}/{args.cases} cases: {ratio:.2f}x (target <= 1.3x)")
+            mem[name]["ratio"] = ratio
+        payload["memory"] = mem
+        print()
 
-    # The volumes config's CT on the PET grid, both methods on the same loaded volumes.
-    grid: dict[str, list[float]] = {"general": [], "separable": [], "encode": []}
-    if "volumes" in configs:
-        from pet2rep.imaging.geometry import resample_to_grid
-        from pet2rep.imaging.render import load_case_volumes, volumes_on_pet_grid
+    if "cpu" in parts:
+        # CPU per case = the slope between builds of half and all of --cpu-cases cases: what a build spends once
+        # (imports, the CE lexicon, the card) is not a per-case cost.
+        floors = [_inflate_floor_s(c) for c in cases]
+        half = max(1, args.cpu_cases // 2)
+        halves = {n: tmp / f"first_{n}" for n in (half, args.cpu_cases)}
+        _subset(data, half, halves[half])
+        cpu: dict = {name: {} for name in trees}
+        for n, folder in halves.items():
+            for name, src in trees.items():
+                cpu[name][n] = _build(src, folder, tmp / "c" / "pet2rep", IMAGE_CONFIGS)
+        floor_per_case = statistics.mean(floors)
+        print(
+            f"CPU per case, picture configs ({IMAGE_CONFIGS}), builds of {half} and {args.cpu_cases} cases, 1 process"
+        )
+        print(f"{'ISA-L inflate of CT + PET (floor)':<40}{floor_per_case:>8.2f} s")
+        for name in trees:
+            spent = cpu[name][args.cpu_cases]["cpu_s"] - (cpu[name][half]["cpu_s"] if half < args.cpu_cases else 0)
+            per_case = spent / (args.cpu_cases - half if half < args.cpu_cases else args.cpu_cases)
+            ratio = per_case / floor_per_case
+            print(f"{'build, ' + name:<40}{per_case:>8.2f} s  {ratio:>5.2f}x the floor (target <= 1.5x)")
+            cpu[name]["per_case_s"] = per_case
+        from pet2rep.dataset.rows import case_rows
 
-        for case in cases:
-            vols = load_case_volumes(case)
-            for method in ("general", "separable"):
-                t0 = time.perf_counter()
-                resample_to_grid(
-                    vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, dtype="int16", method=method
+        case_rows(cases[0], IMAGE_CONFIGS.split(","))  # warm: imports, the CE lexicon
+        ratios = []
+        for case, floor in zip(cases, floors, strict=True):
+            c0 = time.process_time()
+            case_rows(case, IMAGE_CONFIGS.split(","))
+            ratios.append((time.process_time() - c0) / floor)
+        med, worst = statistics.median(ratios), max(ratios)
+        print(f"{'case_rows / floor per case (after)':<40}median {med:.2f}x, max {worst:.2f}x")
+        payload["cpu"] = {"floor_per_case_s": floor_per_case, "floors_s": floors, "builds": cpu, "ratios": ratios}
+        print()
+
+    if "scaling" in parts:
+        procs = [int(p) for p in args.num_procs.split(",")] if args.num_procs else _default_procs()
+        runs: dict = {name: {p: [] for p in procs} for name in trees}
+        cpus: dict = {name: {p: [] for p in procs} for name in trees}
+        for _ in range(args.repeat):
+            for p in procs:
+                for name, src in trees.items():
+                    figures = _build(src, small, tmp / "s" / "pet2rep", args.configs, p)
+                    runs[name][p].append(figures["seconds"])
+                    cpus[name][p].append(figures["cpu_s"])
+        # Wall times on a shared machine mislead. The parent's own CPU with p processes (writing the shards, taking
+        # the results in) over the CPU of the one-process build is the share of the work that runs in one process;
+        # it runs alongside the workers, so the parent keeps up with about 1 / share processes.
+        print(f"scaling, {args.cases} cases ({args.configs}), no registration, median of {args.repeat}")
+        header = f"{'tree':<10}{'procs':>6}{'seconds':>10}{'cases/s':>10}{'speed-up':>10}{'efficiency':>12}"
+        print(header + f"{'parent share':>14}{'feeds up to':>13}")
+        for name in trees:
+            base = statistics.median(runs[name][procs[0]]) * procs[0]
+            one_cpu = statistics.median(cpus[name][procs[0]])
+            for p in procs:
+                s = statistics.median(runs[name][p])
+                share = statistics.median(cpus[name][p]) / one_cpu
+                print(
+                    f"{name:<10}{p:>6}{s:>10.1f}{args.cases / s:>10.2f}{base / s:>9.2f}x{base / s / p:>12.0%}"
+                    + (f"{share:>14.1%}{1 / share:>8.0f} procs" if p > 1 else "")
                 )
-                grid[method].append(time.perf_counter() - t0)
-            ct_img, suv_img = volumes_on_pet_grid(vols)
-            t0 = time.perf_counter()
-            hub.encode_nifti(ct_img)
-            hub.encode_nifti(suv_img)
-            grid["encode"].append(time.perf_counter() - t0)
-            del vols, ct_img, suv_img
-    grid_med = {k: statistics.median(v) for k, v in grid.items() if v}
+        payload["scaling"] = {"seconds": runs, "parent_cpu_s": cpus}
+        print()
 
-    # Throughput, interleaved.
-    seconds: dict[int, list[float]] = {1: [], 2: []}
-    phases: list[dict] = []
-    for r in range(args.repeat):
-        for num_proc in (1, 2):
-            out = tmp / f"out_{num_proc}_{r}" / "pet2rep"
-            s, summary = _build_seconds(small, out, configs, num_proc)
-            seconds[num_proc].append(s)
-            if num_proc == 1:
-                phases.append(summary.timings)
-            shutil.rmtree(out.parent)
-    t1, t2 = statistics.median(seconds[1]), statistics.median(seconds[2])
-    phase = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
-    reg_out = tmp / "reg" / "pet2rep"
-    hub.build_dataset(small, reg_out, configs, register=False, progress=False)
-    t0 = time.perf_counter()
-    hub.register_cache(reg_out, cache_dir=tmp / "reg_cache", progress=False)
-    register_s = time.perf_counter() - t0
-    size = sum(p.stat().st_size for p in reg_out.rglob("*") if p.is_file())
+    if "split" in parts:
+        from pet2rep.dataset.rows import case_rows
 
-    # Peak memory vs number of cases, fresh processes.
-    mem_small = _memory(small, tmp / "mem_s" / "pet2rep", ",".join(configs), tmp / "mem_s_cache")
-    mem_large = _memory(large, tmp / "mem_l" / "pet2rep", ",".join(configs), tmp / "mem_l_cache")
+        split: dict[str, list[float]] = {}
+        for case in cases:
+            timings: dict[str, float] = {}
+            case_rows(case, args.configs.split(","), timings=timings)
+            for key, value in timings.items():
+                split.setdefault(key, []).append(value)
+        med = {k: statistics.median(v) for k, v in split.items()}
+        total = sum(med.values())
+        print(f"{'per case (median, after, one process)':<40}{'seconds':>10}{'share':>8}")
+        for key, value in med.items():
+            print(f"{key:<40}{value:>10.2f}{value / total:>8.0%}")
+        payload["split"] = med
 
-    n = args.cases
-    print(f"{'throughput':<34}{'seconds':>10}{'cases/s':>10}")
-    print(f"{'build, num_proc=1':<34}{t1:>10.1f}{n / t1:>10.3f}")
-    print(f"{'build, num_proc=2':<34}{t2:>10.1f}{n / t2:>10.3f}")
-    print(f"{'speed-up num_proc 2 vs 1':<34}{t1 / t2:>10.2f}x")
-    print(f"\n{'per case (median, one process)':<34}{'seconds':>10}{'share':>10}")
-    total_case = sum(split.values())
-    for key in ("render", "png", "nifti", "text"):
-        if key in split:
-            print(f"{key:<34}{split[key]:>10.2f}{split[key] / total_case:>10.0%}")
-    if grid_med:
-        print(f"\n{'volumes config, per case (median)':<34}{'seconds':>10}")
-        print(f"{'CT on PET grid, general':<34}{grid_med['general']:>10.2f}")
-        print(f"{'CT on PET grid, separable':<34}{grid_med['separable']:>10.2f}")
-        print(f"{'NIfTI encoding + gzip (CT, SUV)':<34}{grid_med['encode']:>10.2f}")
-        before = grid_med["general"] + grid_med["encode"]
-        after = grid_med["separable"] + grid_med["encode"]
-        print(
-            f"{'nifti phase general -> separable':<34}{before:>10.2f} -> {after:.2f} s "
-            f"(resampling {grid_med['general'] / grid_med['separable']:.1f}x faster)"
-        )
-    print(f"\n{'per build, num_proc=1':<34}{'seconds':>10}")
-    for key, value in phase.items():
-        print(f"{key:<34}{value:>10.2f}")
-    print(f"{'register (datasets cache)':<34}{register_s:>10.2f}")
-    print(f"{'dataset size':<34}{size / 1e6:>9.1f} MB")
-    print(f"\n{'peak memory (fresh process)':<34}{'cases':>8}{'peak RSS':>12}{'growth':>12}")
-    for mem in (mem_small, mem_large):
-        growth = mem["peak_rss"] - mem["rss_before"]
-        print(
-            f"{'build + register':<34}{mem['cases']:>8}{mem['peak_rss'] / 2**20:>9.0f} MiB{growth / 2**20:>8.0f} MiB"
-        )
-    ratio = mem_large["peak_rss"] / mem_small["peak_rss"]
-    print(f"{'peak ratio':<34}{args.max_cases}/{args.cases} cases: {ratio:.2f}x (target: ~1.0, no growth with cases)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "cases": n,
-            "configs": configs,
-            "build_seconds": {"num_proc_1": seconds[1], "num_proc_2": seconds[2]},
-            "cases_per_s": {"num_proc_1": n / t1, "num_proc_2": n / t2},
-            "per_case_seconds": split,
-            "per_build_seconds": {**phase, "register": register_s},
-            "volumes_ct_seconds": grid,
-            "dataset_bytes": size,
-            "memory": {"small": mem_small, "large": mem_large, "peak_ratio": ratio},
-        }
         args.json.write_text(json.dumps(payload, indent=1) + "\n")
     return 0
+
+
+def _default_procs() -> list[int]:
+    cores = os.cpu_count() or 1
+    procs = [1]
+    while procs[-1] * 2 <= cores:
+        procs.append(procs[-1] * 2)
+    if procs[-1] != cores:
+        procs.append(cores)
+    return procs
 
 
 if __name__ == "__main__":

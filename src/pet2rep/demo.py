@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pet2rep.dataset.load import load_split
 from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS, METRIC_GROUPS, METRIC_SHORT_LABELS, ORGANS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -128,7 +129,7 @@ def make_cohort(args: argparse.Namespace) -> list[Path]:
 
 def build(args: argparse.Namespace) -> Any:
     """Step 2: the dataset in every config, then loaded back by its bare name."""
-    from pet2rep.hub import build_dataset, describe
+    from pet2rep.dataset.build import build_dataset, describe
 
     num_proc = args.num_proc or min(2, os.cpu_count() or 1)
     summary = build_dataset(
@@ -136,7 +137,7 @@ def build(args: argparse.Namespace) -> Any:
     )
     print("      " + describe(summary).replace("\n", "\n      "))
     name = summary.out.name
-    fused = load_split(name, "fused", args.hf_cache)
+    fused = load_split(name, "fused", cache_dir=args.hf_cache)
     row = fused[0]
     print(f"      datasets.load_dataset({name!r}, 'fused', split='test') -> {fused.num_rows} rows")
     print(f"      features: {', '.join(fused.features)}")
@@ -144,21 +145,6 @@ def build(args: argparse.Namespace) -> Any:
     abnormal = {o: s for o, s in row["ce_labels"].items() if s}
     print(f"      row 0: {row['case_id']}, {len(row['images'])} images ({sizes}), abnormal: {abnormal or 'none'}")
     return fused
-
-
-def load_split(name: str, config: str, cache_dir: Path | None):
-    """``datasets.load_dataset(name, config, split="test")`` by the bare name, without the offline chatter."""
-    import datasets
-    from datasets.utils import logging as ds_logging
-
-    level = ds_logging.get_verbosity()
-    ds_logging.set_verbosity_error()
-    try:
-        return datasets.load_dataset(
-            name, config, split="test", cache_dir=None if cache_dir is None else str(cache_dir)
-        )
-    finally:
-        ds_logging.set_verbosity(level)
 
 
 def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], dict[str, dict[str, str]], dict]:
@@ -174,7 +160,7 @@ def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], d
     predictions: dict[str, dict[str, str]] = {"template_baseline": baseline_predictions(case_ids)}
     print(f"      template baseline: the prompt's example report for all {len(case_ids)} cases")
 
-    rows = load_split(args.dataset.resolve().name, READER_CONFIG, args.hf_cache)
+    rows = load_split(args.dataset.resolve().name, READER_CONFIG, cache_dir=args.hf_cache)
     readings = {}
     iterator = rows
     if not args.no_progress:
@@ -298,7 +284,7 @@ def contact_sheet(args: argparse.Namespace, case_id: str, readings: dict):
     name = args.dataset.resolve().name
     rows = []
     for config in IMAGE_CONFIGS:
-        ds = load_split(name, config, args.hf_cache)
+        ds = load_split(name, config, cache_dir=args.hf_cache)
         row = ds[list(ds["case_id"]).index(case_id)]
         rows.append((config, row))
     reading = readings[case_id]

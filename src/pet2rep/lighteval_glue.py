@@ -28,16 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep import prompts
+from pet2rep.dataset.load import (  # noqa: F401 - re-exported: the task file and the CLI use them from here
+    DATASET_ENV,
+    DEFAULT_DATASET,
+    SPLIT,
+    dataset_problem,
+    load_split,
+    looks_local,
+    resolve_dataset,
+)
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.reports import REPORT_COLUMNS
 from pet2rep.text.protocols import DEFAULT_PROTOCOL, check_protocol
 from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
-
-DATASET_ENV = "PET2REP_DATASET"
-#: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
-#: repository that holds the task file.
-DEFAULT_DATASET = "data/pet2rep"
-SPLIT = "test"
 
 #: Task suites: Chinese reports (the benchmark) and English reports (``report_en``).
 SUITES = {"pet2rep": "zh", "pet2rep_en": "en"}
@@ -57,158 +60,6 @@ TINY_BENCHMARKS_URL = (
 
 
 # --- dataset -------------------------------------------------------------------------------------------------
-
-
-def resolve_dataset(value: str | None = None, *, repo_root: str | Path | None = None) -> str:
-    """Where the tasks read the dataset from.
-
-    Args:
-        value: a Hub dataset id or a local folder; default: ``$PET2REP_DATASET``, else :data:`DEFAULT_DATASET`.
-        repo_root: where to look for the default folder when the working directory has none (the task file
-            passes its repository).
-
-    Returns:
-        An absolute folder path when ``value`` names an existing folder (or is the default), else ``value``
-        unchanged (a Hub id such as ``org/pet2rep``).
-    """
-    if value is None:
-        value = os.environ.get(DATASET_ENV) or None
-    if value is None:
-        local = Path.cwd() / DEFAULT_DATASET
-        if not local.is_dir() and repo_root is not None and (Path(repo_root) / DEFAULT_DATASET).is_dir():
-            local = Path(repo_root) / DEFAULT_DATASET
-        return str(local.resolve())
-    path = Path(value).expanduser()
-    if path.is_dir():
-        return str(path.resolve())
-    return value
-
-
-def looks_local(dataset: str) -> bool:
-    """True for what can only be a path (absolute, ``./``, ``../``, ``~``); Hub ids are ``name`` or ``org/name``."""
-    return os.path.isabs(dataset) or dataset.startswith(("./", "../", "~", ".\\")) or dataset.count("/") > 1
-
-
-def dataset_problem(dataset: str) -> str | None:
-    """A message when ``dataset`` is a local path that does not exist, else None."""
-    if looks_local(dataset) and not Path(dataset).expanduser().is_dir():
-        return (
-            f"pet2rep dataset folder {dataset} does not exist: build it with `pet2rep build DATA_DIR --out "
-            f"{DEFAULT_DATASET}` or point ${DATASET_ENV} at a local build or a Hub dataset id"
-        )
-    return None
-
-
-def load_split(dataset: str, config: str, *, split: str = SPLIT, columns: Sequence[str] = ()):
-    """Load one config of the dataset with clear errors for a missing folder, config, split or column.
-
-    A local folder is read straight from its parquet files (the ``configs:`` of its README.md say which), not
-    through ``load_dataset``: datasets 5.2 caches a local folder under its base name and config only, so after a
-    rebuild (or for another folder of the same name) ``load_dataset`` returns the old rows. A Hub id goes through
-    ``load_dataset`` (its cache is keyed on the revision).
-
-    Returns:
-        A ``datasets.Dataset`` (images decode to PIL on access).
-    """
-    from pet2rep.errors import require
-
-    datasets = require("datasets", "hf")
-    problem = dataset_problem(dataset)
-    if problem:
-        raise MissingFileError(problem)
-    if Path(dataset).expanduser().is_dir():
-        ds = _read_local_split(Path(dataset).expanduser(), config, split)
-    else:
-        try:
-            ds = datasets.load_dataset(dataset, config, split=split)
-        except ValueError as e:
-            message = str(e)
-            if "not found" in message or "Unknown split" in message or "Bad split" in message:
-                raise InputError(
-                    f"dataset {dataset!r} has no config {config!r} with a {split!r} split: {message}"
-                ) from e
-            raise
-        except (ConnectionError, FileNotFoundError) as e:  # includes datasets' DatasetNotFoundError
-            raise MissingFileError(
-                f"dataset {dataset!r} is neither a local folder nor a Hub dataset reachable from here ({e}); "
-                f"build one with `pet2rep build DATA_DIR --out {DEFAULT_DATASET}` or set ${DATASET_ENV}"
-            ) from e
-    missing = [c for c in columns if c not in ds.column_names]
-    if missing:
-        raise InputError(
-            f"dataset {dataset!r} config {config!r} lacks column(s) {', '.join(missing)}; "
-            f"it has {', '.join(ds.column_names)}"
-        )
-    return ds
-
-
-def _readme_configs(folder: Path) -> dict[str, dict] | None:
-    """config name -> its ``configs:`` entry in the README.md YAML header (None without such a header)."""
-    readme = folder / "README.md"
-    if not readme.is_file():
-        return None
-    text = readme.read_text(encoding="utf-8")
-    if not text.startswith("---"):
-        return None
-    end = text.find("\n---", 3)
-    import yaml
-
-    try:
-        meta = yaml.safe_load(text[3 : end if end > 0 else None]) or {}
-    except yaml.YAMLError as e:
-        raise InputError(f"{readme}: the YAML header does not parse ({e})") from e
-    configs = meta.get("configs") if isinstance(meta, dict) else None
-    if not configs:
-        return None
-    return {str(c.get("config_name", "default")): c for c in configs if isinstance(c, dict)}
-
-
-def _split_patterns(entry: dict, split: str) -> list[str] | None:
-    data_files = entry.get("data_files")
-    if isinstance(data_files, str):
-        data_files = [data_files]
-    if isinstance(data_files, dict):
-        data_files = [{"split": k, "path": v} for k, v in data_files.items()]
-    if not isinstance(data_files, list):
-        return None
-    patterns: list[str] = []
-    for item in data_files:
-        if isinstance(item, str) and split == "train":
-            patterns.append(item)
-        elif isinstance(item, dict) and item.get("split", "train") == split:
-            path = item.get("path")
-            patterns.extend([path] if isinstance(path, str) else list(path or []))
-    return patterns or None
-
-
-def _read_local_split(folder: Path, config: str, split: str):
-    import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    configs = _readme_configs(folder)
-    if configs is not None:
-        if config not in configs:
-            raise InputError(f"dataset {str(folder)!r} has no config {config!r}; its configs: {', '.join(configs)}")
-        patterns = _split_patterns(configs[config], split)
-        if patterns is None:
-            raise InputError(f"dataset {str(folder)!r} config {config!r} has no {split!r} split in its README.md")
-    else:
-        if not (folder / config).is_dir():
-            found = sorted(p.name for p in folder.iterdir() if p.is_dir())
-            raise InputError(
-                f"dataset {str(folder)!r} has no config {config!r} (no README.md configs and no {config}/ folder; "
-                f"folders: {', '.join(found) or 'none'})"
-            )
-        patterns = [f"{config}/{split}-*.parquet"]
-    files = sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()})
-    if not files:
-        raise InputError(f"dataset {str(folder)!r} config {config!r}: no {split!r} file matches {', '.join(patterns)}")
-    try:
-        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
-    except (OSError, pa.ArrowInvalid) as e:
-        raise InputError(f"dataset {str(folder)!r} config {config!r}: unreadable parquet ({e})") from e
-    return datasets.Dataset(table, split=datasets.Split(split))
 
 
 # --- rows -> Doc fields ----------------------------------------------------------------------------------------

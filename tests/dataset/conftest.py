@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pet2rep import hub
+from pet2rep.dataset.build import BuildSummary, build_dataset
 from pet2rep.synth import synthesize_cohort
 
 N_CASES = 4
@@ -33,10 +33,10 @@ def hf_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(cohort, hf_cache, tmp_path_factory) -> hub.BuildSummary:
+def built(cohort, hf_cache, tmp_path_factory) -> BuildSummary:
     """Every config of the cohort built into <tmp>/pet2rep and registered in ``hf_cache``."""
     out = tmp_path_factory.mktemp("build") / "pet2rep"
-    return hub.build_dataset(cohort, out, num_proc=1, cache_dir=hf_cache, progress=False)
+    return build_dataset(cohort, out, num_proc=1, cache_dir=hf_cache, progress=False)
 
 
 def copy_cohort(cohort: Path, dest: Path, case_ids=None) -> Path:

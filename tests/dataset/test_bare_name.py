@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pet2rep import hub
+from pet2rep.dataset.build import build_dataset
+from pet2rep.dataset.load import register_cache
 
 
 def test_bare_name_loads_every_config_from_another_directory(built, hf_cache, tools, tmp_path):
@@ -21,7 +22,7 @@ def test_rebuild_refreshes_what_the_bare_name_returns(cohort, tools, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     first = tools.copy_cohort(cohort, tmp_path / "first", case_ids={"synth_0000", "synth_0001", "synth_0002"})
-    hub.build_dataset(first, out, ["fused"], cache_dir=cache, progress=False)
+    build_dataset(first, out, ["fused"], cache_dir=cache, progress=False)
     assert tools.bare_load("pet2rep", "fused", cwd=elsewhere, cache=cache)["case_id"] == [
         "synth_0000",
         "synth_0001",
@@ -31,7 +32,7 @@ def test_rebuild_refreshes_what_the_bare_name_returns(cohort, tools, tmp_path):
     # Same card hash inputs would reuse the old cache entry; the build's registration must still refresh it.
     second = tools.copy_cohort(cohort, tmp_path / "second", case_ids={"synth_0001", "synth_0003"})
     (second / "synth_0001" / "report.txt").write_text("肝脏FDG摄取增高。", encoding="utf-8")
-    hub.build_dataset(second, out, ["fused"], cache_dir=cache, progress=False)
+    build_dataset(second, out, ["fused"], cache_dir=cache, progress=False)
     got = tools.bare_load("pet2rep", "fused", cwd=elsewhere, cache=cache)
     assert got["case_id"] == ["synth_0001", "synth_0003"]
     assert got["report"][0] == "肝脏FDG摄取增高。"
@@ -39,7 +40,7 @@ def test_rebuild_refreshes_what_the_bare_name_returns(cohort, tools, tmp_path):
 
 def test_without_registration_the_name_is_unknown_offline(cohort, tools, tmp_path):
     cache = tmp_path / "cache"
-    hub.build_dataset(cohort, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
+    build_dataset(cohort, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
     code = "import datasets\ndatasets.load_dataset('pet2rep', 'fused', split='test')\n"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -57,9 +58,9 @@ def test_registration_replaces_a_stale_cache_entry(cohort, tools, tmp_path):
 
     cache = tmp_path / "cache"
     first = tools.copy_cohort(cohort, tmp_path / "first", case_ids={"synth_0000", "synth_0001", "synth_0002"})
-    a = hub.build_dataset(first, tmp_path / "a" / "pet2rep", ["fused"], cache_dir=cache, progress=False)
+    a = build_dataset(first, tmp_path / "a" / "pet2rep", ["fused"], cache_dir=cache, progress=False)
     other = tools.copy_cohort(cohort, tmp_path / "other", case_ids={"synth_0001", "synth_0002", "synth_0003"})
-    c = hub.build_dataset(other, tmp_path / "c" / "pet2rep", ["fused"], register=False, progress=False)
+    c = build_dataset(other, tmp_path / "c" / "pet2rep", ["fused"], register=False, progress=False)
     b = tmp_path / "b" / "pet2rep"  # a's card with c's rows (as many as a's, so the card's counts still hold)
     shutil.copytree(a.out, b)
     shutil.copy(c.out / "fused" / "test-00000-of-00001.parquet", b / "fused" / "test-00000-of-00001.parquet")
@@ -67,7 +68,7 @@ def test_registration_replaces_a_stale_cache_entry(cohort, tools, tmp_path):
     stale = datasets.load_dataset(str(b), "fused", split="test", cache_dir=str(cache))
     assert list(stale["case_id"]) == a.cases  # the old rows
 
-    assert hub.register_cache(b, cache_dir=cache, progress=False) == ("fused",)
+    assert register_cache(b, cache_dir=cache, progress=False) == ("fused",)
     fresh = datasets.load_dataset(str(b), "fused", split="test", cache_dir=str(cache))
     assert list(fresh["case_id"]) == c.cases == ["synth_0001", "synth_0002", "synth_0003"]
     elsewhere = tmp_path / "elsewhere"

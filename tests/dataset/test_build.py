@@ -9,7 +9,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from pet2rep import hub
+from pet2rep.dataset.build import build_dataset, describe
+from pet2rep.dataset.parquet import content_hash
+from pet2rep.dataset.schema import DATASET_CONFIGS
 from pet2rep.errors import InputError
 from pet2rep.imaging.cases import discover_cases
 from pet2rep.imaging.render import load_case_volumes, render_all, volumes_on_pet_grid
@@ -24,16 +26,16 @@ def load(built, hf_cache, config):
 
 
 def test_summary_and_layout(built, cohort):
-    assert built.configs == hub.CONFIGS
+    assert built.configs == DATASET_CONFIGS
     assert built.cases == [c.case_id for c in discover_cases(cohort)]
     assert built.failures == []
-    assert built.rows == {c: {"test": N_CASES} for c in hub.CONFIGS}
+    assert built.rows == {c: {"test": N_CASES} for c in DATASET_CONFIGS}
     names = sorted(p.relative_to(built.out).as_posix() for p in built.out.rglob("*") if p.is_file())
-    assert names == ["README.md", *sorted(f"{c}/test-00000-of-00001.parquet" for c in hub.CONFIGS)]
-    assert built.content_hash == hub.content_hash(built.out)
+    assert names == ["README.md", *sorted(f"{c}/test-00000-of-00001.parquet" for c in DATASET_CONFIGS)]
+    assert built.content_hash == content_hash(built.out)
     assert built.size_bytes == sum(p.stat().st_size for p in built.out.rglob("*") if p.is_file())
-    assert built.registered == hub.CONFIGS
-    text = hub.describe(built)
+    assert built.registered == DATASET_CONFIGS
+    text = describe(built)
     assert built.content_hash in text and "0 left out" in text
 
 
@@ -124,7 +126,7 @@ def test_lighteval_glue_reads_the_build(built):
 
 
 def test_rebuild_with_num_proc_2_is_byte_identical(built, cohort, tmp_path):
-    again = hub.build_dataset(cohort, tmp_path / "pet2rep", num_proc=2, register=False, progress=False)
+    again = build_dataset(cohort, tmp_path / "pet2rep", num_proc=2, register=False, progress=False)
     files = sorted(p.relative_to(built.out) for p in built.out.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again.out) for p in again.out.rglob("*") if p.is_file())
     for rel in files:
@@ -133,7 +135,7 @@ def test_rebuild_with_num_proc_2_is_byte_identical(built, cohort, tmp_path):
 
 
 def test_small_shards_split_a_config_and_still_load(cohort, tmp_path, hf_cache):
-    summary = hub.build_dataset(
+    summary = build_dataset(
         cohort, tmp_path / "sharded", ["volumes"], max_shard_bytes=1, register=False, progress=False
     )
     files = [p.name for p in summary.files]
@@ -147,15 +149,15 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_build(cohort, tmp_path):
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
     with pytest.raises(InputError, match=r"not a pet2rep build \(it holds notes\.txt\)"):
-        hub.build_dataset(cohort, out, ["fused"], register=False, progress=False)
+        build_dataset(cohort, out, ["fused"], register=False, progress=False)
     assert (out / "notes.txt").read_text() == "keep me"
 
 
 def test_unknown_config_and_bad_num_proc_are_refused(cohort, tmp_path):
     with pytest.raises(InputError, match=r"unknown dataset config\(s\) \['axial'\]"):
-        hub.build_dataset(cohort, tmp_path / "x", ["fused", "axial"], progress=False)
-    with pytest.raises(InputError, match="num_proc must be a positive integer, got 0"):
-        hub.build_dataset(cohort, tmp_path / "x", ["fused"], num_proc=0, progress=False)
+        build_dataset(cohort, tmp_path / "x", ["fused", "axial"], progress=False)
+    with pytest.raises(InputError, match="num_proc must be an integer >= 1; got 0"):
+        build_dataset(cohort, tmp_path / "x", ["fused"], num_proc=0, progress=False)
 
 
 @pytest.mark.parametrize(

@@ -8,24 +8,27 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
-from pet2rep import hub
+from pet2rep.dataset.build import build_dataset
+from pet2rep.dataset.card import read_card
+from pet2rep.dataset.schema import DATASET_CONFIGS, FIELD_DOCS, features
+from pet2rep.paper import CITATION
 
 
 def test_yaml_parses_and_lists_every_config(built):
     text = (built.out / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\n")
     meta = yaml.safe_load(text.split("---\n")[1])
-    assert [c["config_name"] for c in meta["configs"]] == list(hub.CONFIGS)
+    assert [c["config_name"] for c in meta["configs"]] == list(DATASET_CONFIGS)
     assert [c["config_name"] for c in meta["configs"] if c.get("default")] == ["fused"]
     for entry in meta["configs"]:
         assert entry["data_files"] == [{"split": "test", "path": f"{entry['config_name']}/test-*.parquet"}]
-    assert [i["config_name"] for i in meta["dataset_info"]] == list(hub.CONFIGS)
+    assert [i["config_name"] for i in meta["dataset_info"]] == list(DATASET_CONFIGS)
     for info in meta["dataset_info"]:
         config = info["config_name"]
         assert info["splits"][0]["name"] == "test" and info["splits"][0]["num_examples"] == 4
         assert info["splits"][0]["num_bytes"] > 0 and info["dataset_size"] == info["splits"][0]["num_bytes"]
         assert info["download_size"] == (built.out / config / "test-00000-of-00001.parquet").stat().st_size
-        assert datasets.Features._from_yaml_list(info["features"]) == hub.features(config)
+        assert datasets.Features._from_yaml_list(info["features"]) == features(config)
     assert meta["license"] == "other" and meta["task_categories"] == ["image-to-text"]
     assert set(meta["language"]) == {"zh", "en"}
 
@@ -33,13 +36,15 @@ def test_yaml_parses_and_lists_every_config(built):
 def test_datasets_and_hub_read_the_card(built):
     card = DatasetCard.load(built.out / "README.md")
     configs = MetadataConfigs.from_dataset_card_data(card.data)
-    assert list(configs) == list(hub.CONFIGS) and configs.get_default_config_name() == "fused"
+    assert list(configs) == list(DATASET_CONFIGS) and configs.get_default_config_name() == "fused"
     infos = DatasetInfosDict.from_dataset_card_data(card.data)
-    assert {name: info.splits["test"].num_examples for name, info in infos.items()} == dict.fromkeys(hub.CONFIGS, 4)
+    assert {name: info.splits["test"].num_examples for name, info in infos.items()} == dict.fromkeys(
+        DATASET_CONFIGS, 4
+    )
 
 
 def test_card_sections(built):
-    _, body = hub.read_card(built.out)
+    _, body = read_card(built.out)
     for heading in (
         "## Description",
         "## Structure",
@@ -51,12 +56,12 @@ def test_card_sections(built):
         "## How to evaluate",
     ):
         assert f"\n{heading}\n" in body, heading
-    assert hub.CITATION in body and "2508.04062" in body
+    assert CITATION in body and "2508.04062" in body
     assert f"content hash of the parquet files: `{built.content_hash}`" in body
     assert "W400/L40" in body and "Hot Iron" in body and "3 coronal planes 10 PET voxels apart" in body
     assert "head at the top" in body.lower() and "patient's right on the image's left" in body
     assert "pet2rep score" in body and 'evaluate.load("metrics/pet2rep_ce")' in body and "lighteval" in body
-    for name, _, _ in hub.FIELD_DOCS:
+    for name, _, _ in FIELD_DOCS:
         assert f"| `{name}` |" in body
     for file in built.files:
         assert file.relative_to(built.out).as_posix() in body
@@ -66,9 +71,7 @@ def test_card_follows_the_render_options(cohort, tmp_path):
     from pet2rep.imaging.render import RenderOptions
 
     options = RenderOptions(ct_mode="zscore", aspect="mm", num_slices=2, slice_spacing_vox=6)
-    summary = hub.build_dataset(
-        cohort, tmp_path / "pet2rep", ["fused"], options=options, register=False, progress=False
-    )
-    _, body = hub.read_card(summary.out)
+    summary = build_dataset(cohort, tmp_path / "pet2rep", ["fused"], options=options, register=False, progress=False)
+    _, body = read_card(summary.out)
     assert "z-scored HU" in body and "2 coronal planes 6 PET voxels apart" in body and "square in mm" in body
     assert summary.rows == {"fused": {"test": 4}}

@@ -8,9 +8,12 @@ import shutil
 import datasets
 import pytest
 
-from pet2rep import hub
 from pet2rep.cli import main
-from pet2rep.errors import InputError, VolumeError
+from pet2rep.dataset.build import _check_nothing_dropped, build_dataset
+from pet2rep.dataset.failures import CaseFailure
+from pet2rep.dataset.schema import DATASET_CONFIGS
+from pet2rep.dataset.script import load_builder_class
+from pet2rep.errors import InputError, Pet2RepError, VolumeError
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,7 @@ def test_every_failure_kind_is_reported(cohort, tools, tmp_path):
     (root / "synth_0001" / "meta.json").write_text(json.dumps({"weight_kg": 70}))  # PET in Bq/mL, no dose
     (root / "stray").mkdir()  # matches no layout
     (root / "stray" / "notes.txt").write_text("x")
-    summary = hub.build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
+    summary = build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
     reasons = {f.case_id: (f.error, f.message) for f in summary.failures}
     assert sorted(reasons) == ["stray", "synth_0000", "synth_0001"]
     assert reasons["stray"][0] == "LayoutError"
@@ -90,13 +93,13 @@ def test_every_failure_kind_is_reported(cohort, tools, tmp_path):
 def test_no_buildable_case_is_an_error_and_writes_nothing(corrupt_cohort, tools, tmp_path):
     root = tools.copy_cohort(corrupt_cohort, tmp_path / "cases", case_ids={"synth_0001"})
     with pytest.raises(InputError, match=r"no case could be built; synth_0001: VolumeError: .*ct\.nii\.gz"):
-        hub.build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
+        build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
     assert not (tmp_path / "pet2rep").exists()
     assert not list(tmp_path.glob(".pet2rep.build-*"))  # the scratch folder is gone
 
 
 def test_builder_used_directly_raises_the_case_error(corrupt_cohort, tmp_path):
-    builder_cls = hub.load_builder_class()
+    builder_cls = load_builder_class()
     builder = builder_cls(config_name="fused", data_dir=str(corrupt_cohort), cache_dir=str(tmp_path / "cache"))
     with pytest.raises(datasets.exceptions.DatasetGenerationError) as info:
         builder.download_and_prepare()
@@ -105,9 +108,9 @@ def test_builder_used_directly_raises_the_case_error(corrupt_cohort, tmp_path):
 
 
 def test_builder_used_directly_with_num_proc_2(cohort, tmp_path):
-    builder_cls = hub.load_builder_class()
+    builder_cls = load_builder_class()
     assert builder_cls.DEFAULT_CONFIG_NAME == "fused"
-    assert [c.name for c in builder_cls.BUILDER_CONFIGS] == list(hub.CONFIGS)
+    assert [c.name for c in builder_cls.BUILDER_CONFIGS] == list(DATASET_CONFIGS)
     builder = builder_cls(config_name="mip", data_dir=str(cohort), cache_dir=str(tmp_path / "cache"))
     builder.download_and_prepare(num_proc=2)
     ds = builder.as_dataset(split="test")
@@ -120,7 +123,7 @@ def test_splits_file_gives_splits_and_unlisted_cases_fail(cohort, tools, tmp_pat
     splits = {"train": ["synth_0000", "synth_0001"], "test": ["synth_0003"]}
     (root / "splits.json").write_text(json.dumps(splits))
     out = tmp_path / "pet2rep"
-    summary = hub.build_dataset(root, out, ["fused"], register=False, progress=False)
+    summary = build_dataset(root, out, ["fused"], register=False, progress=False)
     assert summary.rows == {"fused": {"train": 2, "test": 1}}
     assert [(f.case_id, f.error) for f in summary.failures] == [("synth_0002", "InputError")]
     assert "in no split" in summary.failures[0].message
@@ -163,7 +166,7 @@ def test_every_layout_is_accepted(cohort, tmp_path):
     shutil.copy(cohort / "synth_0000" / "suv.nii.gz", nn / "images" / "lym_007_0001.nii.gz")
     findings = (cohort / "synth_0000" / "report.txt").read_text(encoding="utf-8")
     (nn / "reports" / "lym_007.json").write_text(json.dumps({"检查所见": findings}, ensure_ascii=False))
-    summary = hub.build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
+    summary = build_dataset(root, tmp_path / "pet2rep", ["fused"], register=False, progress=False)
     assert summary.failures == []
     ds = datasets.load_dataset(str(summary.out), "fused", split="test", cache_dir=str(tmp_path / "cache"))
     rows = {r["case_id"]: r for r in ds}
@@ -178,8 +181,8 @@ def test_a_case_neither_built_nor_reported_is_an_error():
     from types import SimpleNamespace
 
     cases = [SimpleNamespace(case_id="a"), SimpleNamespace(case_id="b"), SimpleNamespace(case_id="c")]
-    built = {"fused": {"test": {"case_id": ["a"]}}}
-    failures = [hub.CaseFailure("c", ("fused",), "VolumeError", "bad")]
-    with pytest.raises(hub.Pet2RepError, match=r"config 'fused': case\(s\) \['b'\] were neither built nor reported"):
-        hub._check_nothing_dropped(cases, built, failures, ("fused",))
-    hub._check_nothing_dropped(cases[:1] + cases[2:], built, failures, ("fused",))  # a built, c reported: fine
+    built = {"fused": {"a"}}
+    failures = [CaseFailure("c", ("fused",), "VolumeError", "bad")]
+    with pytest.raises(Pet2RepError, match=r"config 'fused': case\(s\) \['b'\] were neither built nor reported"):
+        _check_nothing_dropped(cases, built, failures, ("fused",))
+    _check_nothing_dropped(cases[:1] + cases[2:], built, failures, ("fused",))  # a built, c reported: fine

@@ -13,8 +13,8 @@ import pytest
 from huggingface_hub import constants
 from huggingface_hub.errors import HfHubHTTPError
 
-from pet2rep import hub
 from pet2rep.cli import main
+from pet2rep.dataset.publish import publish
 from pet2rep.errors import HubError, InputError, MissingFileError
 
 
@@ -66,7 +66,7 @@ def run_cli(args: list[str], env_extra: dict, tmp_path) -> subprocess.CompletedP
 
 
 def test_publish_uploads_readme_and_parquet_with_create_repo(built, fake_hub):
-    url = hub.publish(built.out, "my-lab/pet2rep", private=True, token="hf_test")
+    url = publish(built.out, "my-lab/pet2rep", private=True, token="hf_test")
     assert url == "https://hub.example/datasets/my-lab/pet2rep"
     names = [name for name, _ in fake_hub.calls]
     assert names == ["init", "create_repo", "upload_folder"]
@@ -95,7 +95,7 @@ def test_hub_refusal_is_explained(built, fake_hub):
     request = httpx.Request("POST", "https://hub.example/api/repos/create")
     fake_hub.fail_with = HfHubHTTPError("Forbidden", response=httpx.Response(403, request=request))
     with pytest.raises(HubError, match=r"refused to publish 'org/pet2rep' \(403: the token may not write"):
-        hub.publish(built.out, "org/pet2rep", token="hf_test")
+        publish(built.out, "org/pet2rep", token="hf_test")
 
 
 def test_offline_mode_is_refused_before_any_network_call(built, monkeypatch, capsys):
@@ -131,18 +131,18 @@ def test_no_network_message(built, tmp_path):
 
 def test_bad_repo_id_and_folders_are_refused(built, tmp_path, fake_hub):
     with pytest.raises(InputError, match="--repo-id must look like 'org/name'"):
-        hub.publish(built.out, "pet2rep", token="hf_test")
+        publish(built.out, "pet2rep", token="hf_test")
     with pytest.raises(MissingFileError, match="dataset folder not found"):
-        hub.publish(tmp_path / "nope", "org/pet2rep", token="hf_test")
+        publish(tmp_path / "nope", "org/pet2rep", token="hf_test")
     (tmp_path / "empty").mkdir()
     with pytest.raises(MissingFileError, match=r"README\.md not found"):
-        hub.publish(tmp_path / "empty", "org/pet2rep", token="hf_test")
+        publish(tmp_path / "empty", "org/pet2rep", token="hf_test")
     edited = tmp_path / "edited"
     shutil.copytree(built.out, edited)
     (edited / "mip" / "test-00000-of-00001.parquet").unlink()
     with pytest.raises(InputError, match=r"config\(s\) mip have no parquet files"):
-        hub.publish(edited, "org/pet2rep", token="hf_test")
+        publish(edited, "org/pet2rep", token="hf_test")
     shutil.copy(built.out / "fused" / "test-00000-of-00001.parquet", edited / "mip" / "test-00000-of-00001.parquet")
     with pytest.raises(InputError, match="do not match the card's content hash"):
-        hub.publish(edited, "org/pet2rep", token="hf_test")
+        publish(edited, "org/pet2rep", token="hf_test")
     assert [name for name, _ in fake_hub.calls] == []  # nothing reached the (fake) Hub

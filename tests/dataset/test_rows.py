@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pet2rep import hub
+from pet2rep.dataset import rows as rows_module
+from pet2rep.dataset import script
+from pet2rep.dataset.build import parse_size
+from pet2rep.dataset.rows import case_rows, ce_labels, encode_nifti, encode_png
+from pet2rep.dataset.schema import features
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.cases import discover_cases
 from pet2rep.imaging.io import nifti_image
@@ -20,8 +24,8 @@ from pet2rep.text.ce import ORGANS
 def test_png_bytes_are_deterministic_and_lossless():
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(30, 20, 3), dtype=np.uint8)
-    first = hub.encode_png(Image.fromarray(pixels))
-    assert first == hub.encode_png(Image.fromarray(pixels.copy()))
+    first = encode_png(Image.fromarray(pixels))
+    assert first == encode_png(Image.fromarray(pixels.copy()))
     assert first[:8] == b"\x89PNG\r\n\x1a\n" and b"tIME" not in first and b"tEXt" not in first
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(first))), pixels)
 
@@ -29,8 +33,8 @@ def test_png_bytes_are_deterministic_and_lossless():
 def test_nifti_bytes_have_no_timestamp_and_round_trip():
     data = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6) - 60
     affine = np.array([[-4.0, 0, 0, 10], [0, 4.0, 0, -20], [0, 0, 5.0, 30], [0, 0, 0, 1]])
-    raw = hub.encode_nifti(nifti_image(data, affine))
-    assert raw == hub.encode_nifti(nifti_image(data.copy(), affine))
+    raw = encode_nifti(nifti_image(data, affine))
+    assert raw == encode_nifti(nifti_image(data.copy(), affine))
     assert raw[:2] == b"\x1f\x8b" and raw[4:8] == b"\x00\x00\x00\x00"  # gzip MTIME field is zero
     img = nib.Nifti1Image.from_bytes(gzip.decompress(raw))
     np.testing.assert_array_equal(np.asanyarray(img.dataobj), data)
@@ -39,10 +43,10 @@ def test_nifti_bytes_have_no_timestamp_and_round_trip():
 
 
 def test_ce_labels_cover_every_organ():
-    labels = hub.ce_labels("肝脏FDG摄取增高。左肾FDG摄取缺失。脑FDG摄取未见异常。")
+    labels = ce_labels("肝脏FDG摄取增高。左肾FDG摄取缺失。脑FDG摄取未见异常。")
     assert list(labels) == list(ORGANS)
     assert labels["liver"] == ["increased"] and labels["kidney"] == ["absent"] and labels["brain"] == []
-    assert hub.ce_labels(None) is None
+    assert ce_labels(None) is None
 
 
 def test_case_rows_for_several_configs_load_once(cohort, monkeypatch):
@@ -50,30 +54,30 @@ def test_case_rows_for_several_configs_load_once(cohort, monkeypatch):
 
     calls = []
     original = render_mod.load_case_volumes
-    monkeypatch.setattr(hub, "load_case_volumes", lambda case: calls.append(case.case_id) or original(case))
+    monkeypatch.setattr(rows_module, "load_case_volumes", lambda case: calls.append(case.case_id) or original(case))
     case = discover_cases(cohort)[0]
     timings: dict[str, float] = {}
-    rows = hub.case_rows(case, ["volumes", "fused", "mip"], timings=timings)
+    rows = case_rows(case, ["volumes", "fused", "mip"], timings=timings)
     assert calls == [case.case_id]
     assert list(rows) == ["volumes", "fused", "mip"]
     assert rows["fused"]["slice_indices"] == rows["volumes"]["slice_indices"] == rows["mip"]["slice_indices"]
     assert set(timings) == {"text", "render", "png", "nifti"} and all(t >= 0 for t in timings.values())
     for config, row in rows.items():
-        assert set(row) == set(hub.features(config)), config
+        assert set(row) == set(features(config)), config
 
 
 def test_features_per_config():
     import datasets
 
     for config in ("fused", "separate", "mip"):
-        f = hub.features(config)
+        f = features(config)
         assert list(f)[:3] == ["case_id", "images", "image_names"]
         assert f["images"] == datasets.List(datasets.Image())
         assert f["age"] == datasets.Value("int32") and f["slice_indices"] == datasets.List(datasets.Value("int32"))
-    v = hub.features("volumes")
+    v = features("volumes")
     assert isinstance(v["ct"], datasets.Nifti) and isinstance(v["suv"], datasets.Nifti) and "images" not in v
     with pytest.raises(InputError, match="unknown dataset config"):
-        hub.features("axial")
+        features("axial")
 
 
 @pytest.mark.parametrize(
@@ -81,32 +85,36 @@ def test_features_per_config():
     [("500MB", 500_000_000), ("2GiB", 2 * 1024**3), ("1000", 1000), ("1.5 kb", 1500), ("64MiB", 64 * 1024**2)],
 )
 def test_parse_size(text, expected):
-    assert hub.parse_size(text) == expected
+    assert parse_size(text) == expected
 
 
 def test_parse_size_rejects_nonsense():
     with pytest.raises(InputError, match="size must be a number"):
-        hub.parse_size("big")
+        parse_size("big")
 
 
 def test_builder_file_is_the_repository_one(repo_root):
-    assert hub.builder_path() == repo_root / "dataset_script" / "pet2rep.py"
+    assert script.builder_path() == repo_root / "dataset_script" / "pet2rep.py"
 
 
 def test_missing_builder_file_names_where_it_looked(monkeypatch, tmp_path):
-    monkeypatch.setattr(hub, "__file__", str(tmp_path / "src" / "pet2rep" / "hub.py"))
+    monkeypatch.setattr(script, "__file__", str(tmp_path / "src" / "pet2rep" / "dataset" / "script.py"))
     with pytest.raises(MissingFileError) as info:
-        hub.builder_path()
+        script.builder_path()
     message = str(info.value)
     assert str(tmp_path / "dataset_script" / "pet2rep.py") in message
     assert str(tmp_path / "src" / "pet2rep" / "_dataset_script" / "pet2rep.py") in message
 
 
 def test_builder_configs_are_typed(cohort, tmp_path):
-    builder_cls = hub.load_builder_class()
+    builder_cls = script.load_builder_class()
     config = builder_cls.BUILDER_CONFIG_CLASS
     assert config.__name__ == "Pet2RepConfig"
     volumes = next(c for c in builder_cls.BUILDER_CONFIGS if c.name == "volumes")
     assert isinstance(volumes, config) and volumes.writer_batch_size == 2
-    with pytest.raises(InputError, match="share_configs needs share_dir"):
-        builder_cls(config_name="fused", data_dir=str(cohort), cache_dir=str(tmp_path), share_configs=("mip",))
+    # The builder file is a thin re-export: the class lives in the package, so worker processes unpickle it there.
+    from pet2rep.dataset.builder import Pet2Rep
+
+    assert builder_cls is Pet2Rep and builder_cls.__module__ == "pet2rep.dataset.builder"
+    builder = builder_cls(config_name="mip", data_dir=str(cohort), cache_dir=str(tmp_path))
+    assert builder.info.features == features("mip") and builder.config.render_options.num_slices == 3

@@ -84,7 +84,7 @@ def test_every_case_gets_a_report_that_pet2rep_score_accepts(server, dataset, tm
     assert sorted(entry["image_keys"] for entry in log) == sorted(keys.values())
     assert all(entry["texts"] == [["system", doc["instruction"]], ["user", doc["query"]]] for entry in log)
     meta = json.loads(runner.sidecar_path(out).read_text(encoding="utf-8"))
-    from pet2rep.hub import content_hash
+    from pet2rep.dataset.parquet import content_hash
 
     assert meta["dataset_content_hash"] == content_hash(dataset)
     assert (meta["model"], meta["endpoint"], meta["config"]) == (

@@ -57,19 +57,20 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pet2rep import hub
+    from pet2rep.dataset.build import build_dataset, describe, parse_size
+    from pet2rep.dataset.schema import DATASET_CONFIGS
     from pet2rep.errors import InputError
 
     configs = tuple(c.strip() for c in args.configs.split(",") if c.strip())
     if not configs:
-        raise InputError(f"--configs: expected a comma-separated list among {', '.join(hub.CONFIGS)}, got nothing")
+        raise InputError(f"--configs: expected a comma-separated list among {', '.join(DATASET_CONFIGS)}, got nothing")
     if args.num_proc < 1:
         raise InputError(f"--num-proc must be >= 1, got {args.num_proc}")
     try:
-        max_shard_bytes = hub.parse_size(args.max_shard_size)
+        max_shard_bytes = parse_size(args.max_shard_size)
     except InputError as e:
         raise InputError(f"--max-shard-size: {e}") from e
-    summary = hub.build_dataset(
+    summary = build_dataset(
         args.data_dir,
         args.out,
         configs,
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         license=args.license,
         progress=not args.quiet,
     )
-    print(hub.describe(summary))
+    print(describe(summary))
     if summary.failures and not args.allow_failures:
         print(
             f"pet2rep build: {len(summary.failures)} case(s) failed and were left out (listed above); "

@@ -23,8 +23,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pet2rep import hub
+    from pet2rep.dataset.publish import publish
 
-    url = hub.publish(args.folder, args.repo_id, private=args.private, commit_message=args.commit_message)
+    url = publish(args.folder, args.repo_id, private=args.private, commit_message=args.commit_message)
     print(f"pet2rep publish: uploaded {args.folder} to {url}")
     return 0

@@ -131,7 +131,7 @@ def dataset_content_hash(dataset: str) -> str | None:
     """``sha256:...`` of a local build's parquet files (what its card records); None for a Hub id."""
     if not Path(dataset).expanduser().is_dir():
         return None
-    from pet2rep.hub import content_hash
+    from pet2rep.dataset.parquet import content_hash
 
     return content_hash(Path(dataset).expanduser())
 

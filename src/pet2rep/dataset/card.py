@@ -1,0 +1,174 @@
+"""The dataset card (README.md): the YAML header ``datasets`` and the Hub read, and the prose of ``card_template.md``.
+
+The prose lives in ``card_template.md`` beside this module (``string.Template`` placeholders, ``${name}``); this
+module only computes the values that fill it, from the build's counts and the render options.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from pet2rep import __version__
+from pet2rep.dataset.schema import (
+    CONFIG_DESCRIPTIONS,
+    DATASET_CONFIGS,
+    DEFAULT_CONFIG,
+    DESCRIPTION,
+    FIELD_DOCS,
+    NIFTI_COMPRESS_LEVEL,
+    PNG_COMPRESS_LEVEL,
+)
+from pet2rep.errors import InputError, MissingFileError, require
+from pet2rep.imaging.cases import BUILD_MARKER
+from pet2rep.imaging.render_options import RenderOptions
+from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
+from pet2rep.vocab import LANGS
+
+TEMPLATE = "card_template.md"
+
+
+def read_card(folder: str | Path) -> tuple[dict, str]:
+    """The YAML header (as a dict) and the body of ``<folder>/README.md``.
+
+    Raises:
+        MissingFileError: no README.md. InputError: no YAML header, or it does not parse.
+    """
+    yaml = require("yaml", "hf")
+    path = Path(folder) / "README.md"
+    if not path.is_file():
+        raise MissingFileError(f"{path} not found: not a pet2rep dataset folder (build one with `pet2rep build`)")
+    text = path.read_text(encoding="utf-8")
+    m = re.match(r"---\n(.*?)\n---\n?(.*)", text, flags=re.S)
+    if not m:
+        raise InputError(f"{path}: expected a YAML header between '---' lines")
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: the YAML header does not parse ({e})") from e
+    if not isinstance(meta, dict):
+        raise InputError(f"{path}: the YAML header is not a mapping")
+    return meta, m.group(2)
+
+
+def split_counts(infos: dict) -> dict[str, dict[str, int]]:
+    """config -> split -> number of rows, from config -> ``datasets.DatasetInfo``."""
+    return {
+        config: {name: int(split.num_examples) for name, split in info.splits.items()}
+        for config, info in infos.items()
+    }
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < limit:
+            return name
+    return "100K<n<1M"
+
+
+def card_metadata(infos: dict, splits: dict[str, list[str]], *, license: str, pretty_name: str) -> dict:
+    """The YAML header of the card: Hub metadata, ``configs:`` (fused default) and ``dataset_info:``.
+
+    Args:
+        infos: config -> ``datasets.DatasetInfo`` (splits with their counts and sizes).
+        splits: config -> its split names, in file order.
+        license: the card's ``license:``.
+        pretty_name: the card's ``pretty_name:``.
+    """
+    n_cases = max((sum(counts.values()) for counts in split_counts(infos).values()), default=0)
+    configs = []
+    for config in (c for c in DATASET_CONFIGS if c in infos):
+        entry: dict[str, Any] = {"config_name": config}
+        if config == DEFAULT_CONFIG:
+            entry["default"] = True
+        entry["data_files"] = [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in splits[config]]
+        configs.append(entry)
+    dataset_info = []
+    for config in (c for c in DATASET_CONFIGS if c in infos):
+        info = infos[config]._to_yaml_dict()
+        info.pop("config_name", None)
+        dataset_info.append({"config_name": config, **info})
+    return {
+        "pretty_name": pretty_name,
+        "license": license,
+        "language": list(LANGS),
+        "task_categories": ["image-to-text"],
+        "tags": ["medical", "pet-ct", "radiology-report-generation", "nuclear-medicine", "pet2rep"],
+        "size_categories": [_size_category(n_cases)],
+        "configs": configs,
+        "dataset_info": dataset_info,
+    }
+
+
+def _render_values(options: RenderOptions) -> dict[str, str]:
+    """The placeholders of "How the slices are made" that follow the render options."""
+    ct_mode = (
+        f"soft-tissue window W{options.ct_window[0]:g}/L{options.ct_window[1]:g} HU"
+        if options.ct_mode == "window"
+        else f"z-scored HU (body mask mean and std), z {options.zscore_range[0]:g}..{options.zscore_range[1]:g}"
+    )
+    size_rule = (
+        "one pixel per PET voxel (native grid)"
+        if options.aspect == "native"
+        else "rows rescaled so that pixels are square in mm"
+    )
+    return {
+        "num_slices": str(options.num_slices),
+        "slice_spacing_vox": str(options.slice_spacing_vox),
+        "body_threshold_hu": f"{options.body_threshold_hu:g}",
+        "ct_mode": ct_mode,
+        "suv_min": f"{options.suv_window[0]:g}",
+        "suv_max": f"{options.suv_window[1]:g}",
+        "fusion_alpha": f"{options.fusion_alpha:g}",
+        "fusion_fade": f"{options.fusion_fade:.0%}",
+        "mip_colormap": str(options.mip_colormap),
+        "size_rule": size_rule,
+    }
+
+
+def card_text(metadata: dict, *, summary, options: RenderOptions) -> str:
+    """The whole README.md: YAML header then the sections of ``card_template.md``.
+
+    Args:
+        metadata: the YAML header (:func:`card_metadata`).
+        summary: the :class:`~pet2rep.dataset.build.BuildSummary` (counts, files, failures, content hash).
+        options: the render options the pictures were made with.
+    """
+    yaml = require("yaml", "hf")
+    counts = split_counts(summary.infos)
+    config_rows = [
+        f"| `{c}`{' (default)' if c == DEFAULT_CONFIG else ''} | {CONFIG_DESCRIPTIONS[c]} | "
+        + ", ".join(f"{s}: {n}" for s, n in counts[c].items())
+        + " |"
+        for c in DATASET_CONFIGS
+        if c in counts
+    ]
+    failures = [f"- `{f.case_id}` ({', '.join(f.configs)}): {f.error}: {f.message}" for f in summary.failures]
+    values = {
+        "header": yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=1000),
+        "build_marker": BUILD_MARKER,
+        "version": __version__,
+        "description": DESCRIPTION,
+        "paper_title": PAPER_TITLE,
+        "paper_url": PAPER_URL,
+        "n_cases": str(len(summary.cases)),
+        "n_failures": str(len(summary.failures)),
+        "content_hash": summary.content_hash,
+        "config_rows": "\n".join(config_rows),
+        "tree": "\n".join(f.relative_to(summary.out).as_posix() for f in summary.files),
+        "fields": "\n".join(f"| `{name}` | {kind} | {meaning} |" for name, kind, meaning in FIELD_DOCS),
+        "failures": "\n".join(failures) or "none",
+        "citation": CITATION,
+        "license": str(metadata.get("license")),
+        "png_level": str(PNG_COMPRESS_LEVEL),
+        "nifti_level": str(NIFTI_COMPRESS_LEVEL),
+        **_render_values(options),
+    }
+    template = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
+    return Template(template).substitute(values)
+
+
+__all__ = ["card_metadata", "card_text", "read_card", "split_counts"]

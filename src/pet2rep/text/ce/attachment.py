@@ -1,13 +1,12 @@
-"""Attachment: which places each statement of a sentence is about, and what a sentence hands to the next
-(``docs/ce.md`` §9, rules A1-A2 and L; the comparison and physiological readings that qualify an earlier statement,
-§8 C and §6 S4).
+"""Attachment: which places each statement is about, and what a sentence hands on (``docs/ce.md`` §9, A1-A2, L).
 
 :func:`report_statements` walks a report sentence by sentence (:mod:`~pet2rep.text.ce.sentences`); each sentence is
 cut into clauses read by :func:`~pet2rep.text.ce.statements.clause_summary`, and its statements take as subjects the
 clause's own places, then the places since the previous statement, then those after them, then the subjects carried
 over from the previous statement or sentence (A1). Comparisons and later physiological readings qualify the
 statement before them; located nodes take the statement's state (L); a bare lymph node takes the last located node
-groups (P2).
+groups (P2). A comparison that opens a sentence qualifies the previous sentence's last statement (§8 C), and a
+physiological reading stated later makes the statement before it normal (§6 S4).
 
 Sentence and clause analyses are memoised (keyed on everything they depend on): templated reports repeat most
 sentences, which is what makes extraction fast. :func:`clear_cache` empties the memos.

@@ -1,9 +1,9 @@
-"""The extractor's public face: :func:`extract_uptake`, :func:`explain_uptake` and :class:`UptakeStatement`
-(``docs/ce.md`` §1 definitions, §9 A3 accumulation).
+"""The extractor's public face: :func:`extract_uptake`, :func:`explain_uptake` and :class:`UptakeStatement`.
 
-:func:`extract_uptake` is the union, per organ of :data:`~pet2rep.vocab.ORGANS`, of the states of every statement
-about it (A3); :func:`explain_uptake` returns the statements themselves, with their cue words and the rules applied
-(the ``pet2rep ce explain`` view). Both read the statements from :mod:`~pet2rep.text.ce.attachment`.
+The result of a report (``docs/ce.md`` §1) is what :func:`extract_uptake` returns: the union, per organ of
+:data:`~pet2rep.vocab.ORGANS`, of the states of every statement about it (§9 A3); :func:`explain_uptake` returns
+the statements themselves, with their cue words and the rules applied (the ``pet2rep ce explain`` view). Both read
+the statements from :mod:`~pet2rep.text.ce.attachment`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ Kinds of term:
 - issue 10 added: tissue heads (``TISSUE_TERMS_*``: 皮下, 脂肪间隙, 胸膜), comparison relations (above, below, equal),
   reference nouns, intensity degrees, lesion words, parts (包膜下), locators (位于) and positional suffixes (旁, 后方).
 
-What each kind does is specified in ``docs/ce.md``; :mod:`pet2rep.text.ce.grammar` compiles these tables.
+What each kind does is specified in ``docs/ce.md`` (§2 organs and node groups, §4 terms);
+:mod:`pet2rep.text.ce.grammar` compiles these tables.
 """
 
 from __future__ import annotations

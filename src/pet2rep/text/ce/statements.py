@@ -1,5 +1,4 @@
-"""The statements of a clause (``docs/ce.md`` §6 statements S1-S4, §7 negation N1-N3, §8 comparisons C and
-reference values R).
+"""The statements of a clause: rules S1-S4 (``docs/ce.md`` §6), N1-N3 (§7 negation), C and R (§8 comparisons).
 
 :func:`clause_summary` reads one normalised clause into a sequence of events: the terms are found
 (:mod:`~pet2rep.text.ce.grammar`), the place words read (:mod:`~pet2rep.text.ce.mentions`), and the statement words

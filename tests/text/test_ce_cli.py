@@ -9,7 +9,7 @@ import pytest
 
 from pet2rep.cli import main
 from pet2rep.text.ce import extract_uptake
-from pet2rep.text.ce_audit import audit_report, read_reports
+from pet2rep.text.ce.audit import audit_report, read_reports
 
 GOLD_FILE = Path(__file__).parent / "data" / "real_reports_gold.jsonl"
 REPORT = (

@@ -42,7 +42,7 @@ def register(subparsers) -> None:
 def run_explain(args: argparse.Namespace) -> int:
     import json
 
-    from pet2rep.text.ce_audit import audit_report, format_audit, read_reports
+    from pet2rep.text.ce.audit import audit_report, format_audit, read_reports
 
     for i, (name, text) in enumerate(read_reports(args.input, args.key)):
         result = audit_report(text, args.lang)
@@ -56,7 +56,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_extract(args: argparse.Namespace) -> int:
     import json
 
-    from pet2rep.text.ce_audit import audit_report, read_reports
+    from pet2rep.text.ce.audit import audit_report, read_reports
 
     for name, text in read_reports(args.input, args.key):
         result = audit_report(text, args.lang)

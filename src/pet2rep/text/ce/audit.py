@@ -1,8 +1,8 @@
 """The CE audit view: the labels of a report with, for each organ, the evidence that decided them.
 
 :func:`audit_report` is what ``pet2rep ce explain`` and ``pet2rep ce extract`` print; :func:`read_reports` reads
-their input (a text, a text file, or a JSONL of reports). The rules themselves are in ``docs/ce.md`` and
-:mod:`pet2rep.text.ce`.
+their input (a text, a text file, or a JSONL of reports). The rules themselves are in ``docs/ce.md`` and the
+modules of :mod:`pet2rep.text.ce`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from pet2rep.errors import InputError, MissingFileError
-from pet2rep.text.ce import ORGANS, STATES, explain_uptake
+from pet2rep.text.ce.extract import explain_uptake
 from pet2rep.text.tokenize import check_lang, detect_lang
+from pet2rep.vocab import ORGANS, STATES
 
 # JSONL input: the first of these keys present on a line is the report text, the first id key its name.
 TEXT_KEYS = ("report", "text", "findings", "reference", "prediction")

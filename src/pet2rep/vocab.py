@@ -47,6 +47,9 @@ ORGANS = (
 STATES = ("increased", "decreased", "absent")
 """The abnormal uptake states (an organ with none is normal)."""
 
+NODE_GROUPS = ("cervical_lymph_node", "mediastinal_lymph_node", "abdominal_lymph_node")
+"""The three lymph-node groups among :data:`ORGANS` (the stations of each: ``docs/ce.md`` §2)."""
+
 LANGS = ("zh", "en")
 """The report languages: Chinese (the benchmark's) and English."""
 

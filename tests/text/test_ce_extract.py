@@ -10,7 +10,7 @@ import pytest
 
 from pet2rep.errors import InputError
 from pet2rep.text.ce import ORGANS, STATES, explain_uptake, extract_uptake
-from pet2rep.text.lexicon import NODE_GROUPS
+from pet2rep.vocab import NODE_GROUPS
 
 CASES_FILE = Path(__file__).parent / "data" / "ce_cases.jsonl"
 

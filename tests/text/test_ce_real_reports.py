@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pet2rep.text.ce import ORGANS, STATES, extract_uptake
-from pet2rep.text.lexicon import NODE_GROUPS
+from pet2rep.vocab import NODE_GROUPS
 
 DATA = Path(__file__).parent / "data"
 # name -> (file, reports, micro-F1 floor)

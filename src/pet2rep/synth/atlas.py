@@ -18,12 +18,11 @@ import numpy as np
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.imaging.render import to_picture
 from pet2rep.synth.anatomy import ANATOMY, Structure
-from pet2rep.vocab import ORGANS
+from pet2rep.vocab import NODE_GROUPS, ORGANS
 
 EXPECTED_SUV: dict[str, tuple[float, float]] = {p.name: p.suv for p in ANATOMY if p.suv is not None}
 """Part name -> population range of its physiological SUV (the reader's prior; never the case's own values)."""
 
-NODE_ORGANS = ("cervical_lymph_node", "mediastinal_lymph_node", "abdominal_lymph_node")
 """The CE organs that are lymph-node groups: their atlas parts are stations (regions), not drawn."""
 
 
@@ -107,7 +106,7 @@ class Planes:
         nx, _, nz = atlas.pet_shape
         self.shape = (nz, nx)
         self.drawn = [i for i, p in enumerate(atlas.parts) if p.name in EXPECTED_SUV]
-        self.stations = [i for i, p in enumerate(atlas.parts) if p.organ in NODE_ORGANS and p.name not in EXPECTED_SUV]
+        self.stations = [i for i, p in enumerate(atlas.parts) if p.organ in NODE_GROUPS and p.name not in EXPECTED_SUV]
         self._cache: dict[tuple, np.ndarray] = {}
 
     def pixels(self, area_mm2: float) -> int:

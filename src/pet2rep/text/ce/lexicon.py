@@ -26,12 +26,9 @@ What each kind does is specified in ``docs/ce.md`` (§2 organs and node groups, 
 
 from __future__ import annotations
 
-from pet2rep.vocab import ORGANS, STATES  # noqa: F401 - their home is pet2rep.vocab; importable here as before
+from pet2rep.vocab import NODE_GROUPS, ORGANS, STATES  # noqa: F401 - their home is pet2rep.vocab; importable here as before
 
-CERVICAL = "cervical_lymph_node"
-MEDIASTINAL = "mediastinal_lymph_node"
-ABDOMINAL = "abdominal_lymph_node"
-NODE_GROUPS = (CERVICAL, MEDIASTINAL, ABDOMINAL)
+CERVICAL, MEDIASTINAL, ABDOMINAL = NODE_GROUPS
 
 # The node group of a lymph node named after an organ (胰头旁淋巴结, 胃小弯淋巴结); None: not scored.
 ORGAN_NODE_GROUP = {

@@ -7,6 +7,7 @@ Reports, metadata, labels and sidecars are read here, never with a lenient decod
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +35,52 @@ def read_text(path: str | Path, *, case_id: str | None = None) -> str:
         raw = path.read_bytes()
     except FileNotFoundError as e:
         raise MissingFileError(f"{where}: file not found ({path})") from e
+    return decode_text(raw, where)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Decode ``data`` (a file's or an upload's bytes) as UTF-8 strictly, a leading BOM dropped.
+
+    Raises:
+        InputError: ``"<name>: line N: not valid UTF-8 (byte 0x.. at offset K); save the file as UTF-8"``.
+    """
     try:
-        text = raw.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
+        line = data[: e.start].count(b"\n") + 1
         raise InputError(
-            f"{where}: line {line}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+            f"{name}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
             "save the file as UTF-8"
         ) from e
     return text.removeprefix("\ufeff")
+
+
+def iter_json_lines(text: str, name: str, *, expected: str = "a JSON object") -> Iterator[tuple[int, dict]]:
+    """The JSON objects of a JSON-lines text with their line numbers; blank lines are skipped.
+
+    Only ``"\n"`` ends a record: ``str.splitlines()`` would also split at U+2028 and the like, which JSON strings may
+    hold raw.
+
+    Args:
+        text: the decoded text.
+        name: the file (or upload) named in messages.
+        expected: what a record should be, in words, for the messages.
+
+    Raises:
+        InputError: a line that is not JSON, nested too deeply for the parser, or not an object — naming the line.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{name}: line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
+        except RecursionError as e:  # json's parser recurses once per nesting level
+            raise InputError(f"{name}: line {number}: JSON nested too deeply; expected {expected}") from e
+        if not isinstance(record, dict):
+            raise InputError(f"{name}: line {number}: expected {expected}; got {type(record).__name__}")
+        yield number, record
 
 
 def read_json(path: str | Path, *, case_id: str | None = None) -> Any:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from pathlib import Path
 
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.files import iter_json_lines, read_text
 
 DEFAULT_COLUMNS = {"id": "id", "prediction": "prediction", "reference": "reference"}
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024  # csv's default (128 KiB) is below a long generated report with a prompt
@@ -53,10 +53,7 @@ def read_pairs(
         raise MissingFileError(f"{path}: no such file")
     if not path.is_file():
         raise InputError(f"{path}: expected a CSV or JSONL file, got a directory or special file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not valid UTF-8 (byte offset {e.start})") from e
+    text = read_text(path)
     rows = _csv_rows(text, path) if path.suffix.lower() == ".csv" else _jsonl_rows(text, path)
     if not rows:
         raise InputError(f"{path}: no rows; expected one (prediction, reference) pair per row")
@@ -106,16 +103,4 @@ def _csv_rows(text: str, path: Path) -> list[tuple[str, dict]]:
 
 
 def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict]]:
-    rows = []
-    # Only "\n" ends a record: JSON strings may hold U+2028 raw, which str.splitlines() would split at.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}: line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
-        if not isinstance(record, dict):
-            raise InputError(f"{path}: line {number}: expected a JSON object; got {type(record).__name__}")
-        rows.append((f"line {number}", record))
-    return rows
+    return [(f"line {number}", record) for number, record in iter_json_lines(text, str(path))]

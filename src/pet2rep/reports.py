@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pet2rep.errors import InputError, LayoutError, MissingFileError
-from pet2rep.files import read_text
+from pet2rep.files import decode_text, iter_json_lines, read_text
 from pet2rep.vocab import DATASET_CONFIGS, FINDINGS_KEY, check_lang
 
 REPORT_FILES = {"zh": "report.txt", "en": "report_en.txt"}
@@ -57,34 +57,10 @@ def read_reports_jsonl(path_or_bytes: str | os.PathLike | bytes | bytearray, *, 
         data = path.read_bytes()
     else:
         raise InputError(f"expected a path or bytes; got {type(path_or_bytes).__name__}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputError(
-            f"{name}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
-        ) from e
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decode_text(data, name)
     out: dict[str, str] = {}
     first_line: dict[str, int] = {}
-    # Only "\n" ends a record: str.splitlines() would also split at U+2028 etc., which JSON strings may hold raw.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{name}: line {number}: not valid JSON ({e.msg} at column {e.colno})") from e
-        except RecursionError as e:  # json's parser recurses once per nesting level
-            raise InputError(
-                f'{name}: line {number}: JSON nested too deeply; expected a flat {{"case_id", "report"}} object'
-            ) from e
-        if not isinstance(record, dict):
-            raise InputError(
-                f'{name}: line {number}: expected a JSON object with "case_id" and "report", '
-                f"got {type(record).__name__}"
-            )
+    for number, record in iter_json_lines(text, name, expected='a JSON object with "case_id" and "report"'):
         for key in ("case_id", "report"):
             if key not in record:
                 raise InputError(f'{name}: line {number}: missing "{key}"')

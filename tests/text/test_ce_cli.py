@@ -89,7 +89,7 @@ def test_read_reports_accepts_text_files_jsonl_keys_and_plain_text(tmp_path):
     [
         ('{"x": 1}\n', "expected a string under one of report, text, findings"),
         ("[1, 2]\n", "expected a JSON object; got list"),
-        ("{not json\n", "line 1: expected a JSON object"),
+        ("{not json\n", "line 1: not valid JSON"),
         ("\n\n", "no reports in the file"),
     ],
 )
@@ -108,7 +108,7 @@ def test_missing_jsonl_and_non_utf8_file_are_clean_errors(tmp_path, capsys):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("foie: fixation augmentée".encode("latin-1"))
     assert main(["ce", "explain", str(bad)]) == 1
-    assert "expected UTF-8 text" in capsys.readouterr().err
+    assert "not valid UTF-8" in capsys.readouterr().err
 
 
 def test_ce_needs_a_subcommand(capsys):

@@ -16,7 +16,8 @@ NESTED = b'{"case_id": "a", "report": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\
 
 def test_deeply_nested_json_names_the_line():
     data = b'{"case_id": "ok", "report": "x"}\n' + NESTED
-    with pytest.raises(InputError, match=r"^predictions: line 2: JSON nested too deeply; expected a flat"):
+    expected = r'^predictions: line 2: JSON nested too deeply; expected a JSON object with "case_id"'
+    with pytest.raises(InputError, match=expected):
         read_reports_jsonl(data, source="predictions")
 
 
@@ -39,8 +40,8 @@ def test_score_with_nested_json_is_one_error_line(files, tmp_path, capsys):
     nested.write_bytes(NESTED)
     assert _score("--predictions", str(nested), "--references", str(r)) == 1
     err = capsys.readouterr().err
-    assert err == f"pet2rep score: error: {nested}: line 1: JSON nested too deeply; expected a flat " + (
-        '{"case_id", "report"} object\n'
+    assert err == f"pet2rep score: error: {nested}: line 1: JSON nested too deeply; expected a JSON object " + (
+        'with "case_id" and "report"\n'
     )
 
 

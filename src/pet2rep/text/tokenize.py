@@ -99,15 +99,19 @@ def _load_jieba():
 
 
 def _tokenize_zh(text: str) -> list[str]:
+    return _cut_blocks(text, _block_cache, keep=lambda t: not _is_junk(t))
+
+
+def _cut_blocks(text: str, cache: dict[str, tuple[str, ...]], keep) -> list[str]:
+    """jieba's tokens of ``text`` that ``keep`` accepts, memoised per Han / non-Han block (jieba.lcut's split)."""
     jieba = _load_jieba()
-    cache = _block_cache
     out: list[str] = []
     for block in jieba.re_han_default.split(text):
         if not block:
             continue
         tokens = cache.get(block)
         if tokens is None:
-            tokens = tuple(t for t in jieba.dt.cut(block) if not _is_junk(t))
+            tokens = tuple(t for t in jieba.dt.cut(block) if keep(t))
             if len(cache) >= _CACHE_MAX_BLOCKS:
                 cache.clear()
             cache[block] = tokens
@@ -131,20 +135,7 @@ def tokenize_jieba(text: str) -> list[str]:
         InputError: ``text`` is not a string.
     """
     _check_text(text)
-    jieba = _load_jieba()
-    cache = _raw_block_cache
-    out: list[str] = []
-    for block in jieba.re_han_default.split(text):
-        if not block:
-            continue
-        tokens = cache.get(block)
-        if tokens is None:
-            tokens = tuple(t for t in jieba.dt.cut(block) if t.strip())
-            if len(cache) >= _CACHE_MAX_BLOCKS:
-                cache.clear()
-            cache[block] = tokens
-        out.extend(tokens)
-    return out
+    return _cut_blocks(text, _raw_block_cache, keep=str.strip)
 
 
 def _is_junk(token: str) -> bool:

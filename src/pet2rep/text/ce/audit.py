@@ -7,11 +7,11 @@ modules of :mod:`pet2rep.text.ce`.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from pet2rep.errors import InputError, MissingFileError
+from pet2rep.files import iter_json_lines, read_text
 from pet2rep.text.ce.extract import explain_uptake
 from pet2rep.text.tokenize import check_lang, detect_lang
 from pet2rep.vocab import ORGANS, STATES
@@ -101,7 +101,7 @@ def read_reports(source: str, key: str | None = None) -> list[tuple[str, str]]:
             raise MissingFileError(f"{source}: no such file")
         return _read_jsonl(path, key)
     if is_file:
-        return [(source, _read_text(path))]
+        return [(source, read_text(path))]
     return [("<text>", source)]
 
 
@@ -112,29 +112,14 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}: expected UTF-8 text; byte {e.start} is not UTF-8") from None
-
-
 def _read_jsonl(path: Path, key: str | None = None) -> list[tuple[str, str]]:
     keys = (key,) if key else TEXT_KEYS
     out = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}, line {number}: expected a JSON object; {e.msg}") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}, line {number}: expected a JSON object; got {type(row).__name__}")
+    for number, row in iter_json_lines(read_text(path), str(path)):
         found = next((k for k in keys if k in row), None)
         if found is None or not isinstance(row[found], str):
             raise InputError(
-                f"{path}, line {number}: expected a string under one of {', '.join(keys)}; "
+                f"{path}: line {number}: expected a string under one of {', '.join(keys)}; "
                 f"got keys {', '.join(map(str, row)) or '(none)'}"
             )
         name = next((str(row[k]) for k in ID_KEYS if k in row), f"line {number}")

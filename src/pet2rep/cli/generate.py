@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from pet2rep.vocab import IMAGE_CONFIGS, LANGS
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,10 +33,10 @@ def register(subparsers) -> None:
         default=None,
         help="dataset: a local `pet2rep build` folder or a Hub id (default: $PET2REP_DATASET, else data/pet2rep)",
     )
-    parser.add_argument("--config", default="fused", help="dataset config: fused, separate or mip (default: fused)")
+    parser.add_argument("--config", default="fused", choices=IMAGE_CONFIGS, help="dataset config (default: fused)")
     parser.add_argument("--split", default="test", help="dataset split (default: test)")
     parser.add_argument(
-        "--lang", choices=("zh", "en"), default="zh", help="prompt language; en: cases with an English report"
+        "--lang", choices=LANGS, default="zh", help="prompt language; en: cases with an English report"
     )
     parser.add_argument("--out", required=True, help="predictions JSONL (resumed when it exists)")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight at once (default: 4)")

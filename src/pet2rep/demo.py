@@ -149,8 +149,8 @@ def build(args: argparse.Namespace) -> Any:
 
 def run_models(args: argparse.Namespace, fused) -> tuple[list[str], list[str], dict[str, dict[str, str]], dict]:
     """Step 3: both models' predictions, written as JSONL. Returns case ids, references, predictions, readings."""
-    from pet2rep.cli.baseline import baseline_predictions
     from pet2rep.imaging.render import RenderOptions
+    from pet2rep.prompts import baseline_predictions
     from pet2rep.reports import write_reports_jsonl
     from pet2rep.synth import reader
     from pet2rep.synth.atlas import load_atlas

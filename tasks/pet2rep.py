@@ -40,7 +40,7 @@ from lighteval.metrics.utils.metric_utils import CorpusLevelMetricGrouping
 from lighteval.tasks.lighteval_task import LightevalTask, LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep import prompts
 from pet2rep.errors import InputError
 from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pet2rep.cli import build_parser
-from pet2rep.lighteval_glue import check_invocation
+from pet2rep.lighteval import check_invocation
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ Image order per setting (the order of ``images`` in the dataset, see the dataset
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from pet2rep.checks import Integer, Options, check
 from pet2rep.errors import InputError
@@ -204,3 +205,10 @@ def template_report(lang: str = "zh", *, keep_markers: bool = False) -> str:
     """
     template = report_template(lang)
     return template if keep_markers else _MARKERS.sub("", template)
+
+
+def baseline_predictions(case_ids: Iterable[str], lang: str = "zh", *, keep_markers: bool = False) -> dict[str, str]:
+    """The template baseline as a model (``pet2rep baseline``, the demo): case_id -> :func:`template_report`, in the
+    given order."""
+    report = template_report(lang, keep_markers=keep_markers)
+    return dict.fromkeys(case_ids, report)

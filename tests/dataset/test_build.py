@@ -117,8 +117,8 @@ def test_parquet_files_embed_images_and_plain_pyarrow_reads_references(built):
     assert first["bytes"][:8] == b"\x89PNG\r\n\x1a\n" and first["path"] is None
 
 
-def test_lighteval_glue_reads_the_build(built):
-    from pet2rep.lighteval_glue import doc_fields, load_split
+def test_the_lighteval_package_reads_the_build(built):
+    from pet2rep.lighteval import doc_fields, load_split
 
     ds = load_split(str(built.out), "separate", columns=("case_id", "images", "report"))
     fields = doc_fields({**ds[0], "__index": 0}, "pet2rep:separate")

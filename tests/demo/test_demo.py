@@ -1,4 +1,4 @@
-"""``make demo``'s code path (``pet2rep.demo.main``) end to end on a small cohort, twice."""
+"""``make demo``'s code path (``demo/run_demo.py``'s ``main``) end to end on a small cohort, twice."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 
 import pytest
 from PIL import Image
+from run_demo import MODELS, main
 
-from pet2rep.demo import MODELS, main
 from pet2rep.paper import baseline_row
 from pet2rep.reports import read_reports_jsonl
 from pet2rep.text.ce import ORGANS

@@ -9,7 +9,7 @@ import json
 import pytest
 from PIL import Image
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep import prompts
 from pet2rep.errors import InputError
 from pet2rep.generate import client, messages, runner

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
+from pet2rep import prompts
 from pet2rep.cli import main as pet2rep_main
 from pet2rep.errors import InputError
 from pet2rep.generate import generate, messages, runner
@@ -92,7 +93,7 @@ def test_every_case_gets_a_report_that_pet2rep_score_accepts(server, dataset, tm
         server.api_base + "/chat/completions",
         config,
     )
-    assert meta["prompt_version"] == glue.prompts.PROMPT_VERSION
+    assert meta["prompt_version"] == prompts.PROMPT_VERSION
     assert meta["usage"]["prompt_tokens"] == sum(r["usage"]["prompt_tokens"] for r in records) > 0
     assert meta["usage"]["completion_tokens"] == sum(r["usage"]["completion_tokens"] for r in records) > 0
     assert meta["runs"][-1]["status"] == "complete" and meta["done"] == len(keys)

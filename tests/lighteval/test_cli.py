@@ -44,7 +44,7 @@ def test_baseline_reads_the_dataset_from_the_environment(tiny_dataset, tmp_path,
 
 
 def test_baseline_scores_like_a_model(tiny_dataset, tmp_path):
-    from pet2rep import lighteval_glue as glue
+    from pet2rep import lighteval as glue
     from pet2rep.metrics import score
 
     out = tmp_path / "preds.jsonl"

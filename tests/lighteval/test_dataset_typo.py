@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
+from pet2rep.dataset import load
+from pet2rep.lighteval import launcher
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore")]
 
@@ -22,7 +24,7 @@ def test_a_mistyped_dataset_exits_with_a_message(tmp_path, monkeypatch, capsys, 
     monkeypatch.setattr(requests, "get", requests.get)
     (tmp_path / "data" / "pet2rep").mkdir(parents=True)  # the folder meant
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(glue.DATASET_ENV, "data/pet2rp")
+    monkeypatch.setenv(load.DATASET_ENV, "data/pet2rp")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     args = ["accelerate", "model_name=x", "pet2rep:fused|0", "--vision-model"]
@@ -39,7 +41,7 @@ def test_a_string_exit_is_printed_not_swallowed(monkeypatch, capsys):
         raise SystemExit("pet2rep: error: something went wrong")
 
     monkeypatch.setattr(lighteval.__main__, "app", app)
-    monkeypatch.setattr(glue, "skip_tiny_benchmarks_download", lambda: None)
-    monkeypatch.setattr(glue, "skip_nltk_downloads_offline", lambda: None)
+    monkeypatch.setattr(launcher, "skip_tiny_benchmarks_download", lambda: None)
+    monkeypatch.setattr(launcher, "skip_nltk_downloads_offline", lambda: None)
     assert glue.main(["tasks", "list"]) == 1
     assert capsys.readouterr().err == "pet2rep: error: something went wrong\n"

@@ -1,6 +1,6 @@
 """lighteval end to end: tiny random VLM, CPU, offline, over a synthetic build; then the submission files.
 
-Runs the documented offline command, `python -m pet2rep.lighteval_glue accelerate ...` (`lighteval accelerate`
+Runs the documented offline command, `python -m pet2rep.lighteval accelerate ...` (`lighteval accelerate`
 with the registry's tinyBenchmarks download answered locally), as a subprocess, and checks the results file
 against pet2rep.metrics.score on the predictions lighteval saved.
 """
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep.cli import main as pet2rep_main
 from pet2rep.vocab import HEADLINE_METRICS
 
@@ -47,7 +47,7 @@ def lighteval_run(tiny_vlm, synthetic_build, task_file, tmp_path_factory):
     command = [
         sys.executable,
         "-m",
-        "pet2rep.lighteval_glue",
+        "pet2rep.lighteval",
         "accelerate",
         # relative to cwd: lighteval joins an absolute model path onto cache_dir, i.e. caches inside the model
         f"model_name={tiny_vlm.name},batch_size=4,generation_size=16,cache_dir={out / 'cache'}",

@@ -152,7 +152,7 @@ def test_family_runs_fused_and_separate_through_lighteval(name, family_dir, synt
         "TOKENIZERS_PARALLELISM": "false",
     }
     command = [
-        sys.executable, "-m", "pet2rep.lighteval_glue", "accelerate",
+        sys.executable, "-m", "pet2rep.lighteval", "accelerate",
         f"model_name={folder.name},batch_size=2,generation_size=4,cache_dir={tmp_path / 'cache'}",
         ",".join(f"{task}|0" for task in TASKS), "--custom-tasks", str(task_file), "--vision-model",
         "--max-samples", "2", "--save-details", "--output-dir", str(tmp_path / "results"),

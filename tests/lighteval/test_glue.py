@@ -1,4 +1,4 @@
-"""pet2rep.lighteval_glue: dataset location and checks, rows -> Doc fields, response shapes, command-line checks."""
+"""pet2rep.lighteval: dataset location and checks, rows -> Doc fields, response shapes, command-line checks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep import prompts
+from pet2rep.dataset import load
 from pet2rep.errors import InputError, MissingFileError
 from pet2rep.vocab import IMAGE_CONFIGS
 
@@ -25,13 +26,13 @@ def rows(tiny_dataset):
 
 def test_env_var_folder_wins_and_is_made_absolute(tiny_dataset, monkeypatch, tmp_path):
     monkeypatch.chdir(tiny_dataset.parent)
-    monkeypatch.setenv(glue.DATASET_ENV, tiny_dataset.name)
+    monkeypatch.setenv(load.DATASET_ENV, tiny_dataset.name)
     assert glue.resolve_dataset() == str(tiny_dataset.resolve())
     assert glue.resolve_dataset("org/pet2rep") == "org/pet2rep"  # not a folder here: a Hub id
 
 
 def test_default_is_the_local_build_in_cwd_then_in_the_repo(tmp_path, monkeypatch):
-    monkeypatch.delenv(glue.DATASET_ENV, raising=False)
+    monkeypatch.delenv(load.DATASET_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     assert glue.resolve_dataset() == str(tmp_path / "data" / "pet2rep")
     repo = tmp_path / "repo"
@@ -43,9 +44,9 @@ def test_default_is_the_local_build_in_cwd_then_in_the_repo(tmp_path, monkeypatc
 
 def test_missing_local_folder_is_named_with_the_fix(tmp_path):
     missing = str(tmp_path / "nowhere")
-    problem = glue.dataset_problem(missing)
+    problem = load.dataset_problem(missing)
     assert missing in problem and "pet2rep build" in problem and "PET2REP_DATASET" in problem
-    assert glue.dataset_problem("org/pet2rep") is None
+    assert load.dataset_problem("org/pet2rep") is None
     with pytest.raises(MissingFileError, match="does not exist"):
         glue.load_split(missing, "fused")
 
@@ -252,17 +253,17 @@ def test_preflight_reports_every_problem_before_lighteval_starts(tiny_vlm, tiny_
     transformers = pytest.importorskip("transformers")
     text_model = tmp_path / "text-only"
     transformers.LlamaConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=1).save_pretrained(text_model)
-    monkeypatch.setenv(glue.DATASET_ENV, str(tmp_path / "no-data"))
+    monkeypatch.setenv(load.DATASET_ENV, str(tmp_path / "no-data"))
     problems = glue.preflight(["accelerate", f"model_name={text_model}", "pet2rep|0", "--vision-model"])
     assert len(problems) == 2
     assert "not a vision-language model" in problems[0] and "no-data does not exist" in problems[1]
-    monkeypatch.setenv(glue.DATASET_ENV, str(tiny_dataset))
+    monkeypatch.setenv(load.DATASET_ENV, str(tiny_dataset))
     assert glue.preflight(["accelerate", f"model_name={tiny_vlm}", "pet2rep|0,pet2rep_en|0", "--vision-model"]) == []
 
 
 def test_preflight_finds_missing_configs_and_columns(tiny_vlm, tmp_path, monkeypatch, dataset_factory):
     partial = dataset_factory(tmp_path / "partial", n=2, configs=("fused",), columns=("case_id", "images"))
-    monkeypatch.setenv(glue.DATASET_ENV, str(partial))
+    monkeypatch.setenv(load.DATASET_ENV, str(partial))
     args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:fused|0,pet2rep:mip", "--vision-model"]
     problems = glue.preflight(args)
     assert len(problems) == 2
@@ -271,7 +272,7 @@ def test_preflight_finds_missing_configs_and_columns(tiny_vlm, tmp_path, monkeyp
 
 def test_preflight_names_a_task_that_does_not_exist(tiny_vlm, tiny_dataset, monkeypatch):
     """lighteval itself answers an unknown task with a long traceback ending in 'Cannot find task'."""
-    monkeypatch.setenv(glue.DATASET_ENV, str(tiny_dataset))
+    monkeypatch.setenv(load.DATASET_ENV, str(tiny_dataset))
     args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:volumes|0,pet2rep:fused|0", "--vision-model"]
     (problem,) = glue.preflight(args)
     assert "unknown pet2rep task 'pet2rep:volumes'" in problem and "pet2rep:fused, pet2rep:separate" in problem
@@ -279,7 +280,7 @@ def test_preflight_names_a_task_that_does_not_exist(tiny_vlm, tiny_dataset, monk
 
 
 def test_main_exits_2_with_the_problems_and_no_traceback(capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv(glue.DATASET_ENV, str(tmp_path / "no-data"))
+    monkeypatch.setenv(load.DATASET_ENV, str(tmp_path / "no-data"))
     assert glue.main(["accelerate", "model_name=x", "pet2rep:fused|0"]) == 2
     err = capsys.readouterr().err
     assert err.count("pet2rep: error:") == 2 and "Traceback" not in err
@@ -320,7 +321,7 @@ def test_preflight_looks_for_the_default_dataset_next_to_the_task_file(
     repo = tmp_path / "repo"
     dataset_factory(repo / "data" / "pet2rep", n=1, configs=("fused",))
     (repo / "tasks").mkdir()
-    monkeypatch.delenv(glue.DATASET_ENV, raising=False)
+    monkeypatch.delenv(load.DATASET_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:fused|0", "--vision-model"]
     assert glue.preflight([*args, "--custom-tasks", str(repo / "tasks" / "pet2rep.py")]) == []

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep.metrics import score
 from pet2rep.text import petrg3d
 from pet2rep.vocab import HEADLINE_METRICS

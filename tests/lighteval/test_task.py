@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pet2rep import lighteval_glue as glue
+from pet2rep import lighteval as glue
 from pet2rep import prompts
 from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 

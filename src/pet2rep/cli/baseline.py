@@ -40,23 +40,16 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def baseline_predictions(case_ids, lang: str = "zh", *, keep_markers: bool = False) -> dict[str, str]:
-    """case_id -> the template report, in the given order."""
-    from pet2rep.prompts import template_report
-
-    report = template_report(lang, keep_markers=keep_markers)
-    return dict.fromkeys(case_ids, report)
-
-
 def run(args: argparse.Namespace) -> int:
-    from pet2rep import lighteval_glue as glue
+    from pet2rep.dataset.load import load_split, resolve_dataset
     from pet2rep.errors import InputError
-    from pet2rep.reports import write_reports_jsonl
+    from pet2rep.prompts import baseline_predictions
+    from pet2rep.reports import REPORT_COLUMNS, write_reports_jsonl
 
-    dataset = glue.resolve_dataset(args.data)
-    report_column = glue.REPORT_COLUMN[args.lang]
+    dataset = resolve_dataset(args.data)
+    report_column = REPORT_COLUMNS[args.lang]
     columns = ("case_id", report_column) if args.lang == "en" else ("case_id",)
-    ds = glue.load_split(dataset, args.config, split=args.split, columns=columns).select_columns(list(columns))
+    ds = load_split(dataset, args.config, split=args.split, columns=columns).select_columns(list(columns))
     case_ids = list(ds["case_id"])
     if args.lang == "en":
         reports = list(ds[report_column])

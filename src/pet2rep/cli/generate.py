@@ -58,9 +58,9 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from pet2rep.dataset.load import resolve_dataset
     from pet2rep.errors import EndpointError, InputError
     from pet2rep.generate import generate
-    from pet2rep.lighteval_glue import resolve_dataset
 
     api_key = None
     if args.api_key_env:

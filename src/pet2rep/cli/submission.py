@@ -40,7 +40,7 @@ def submission_filename(task: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pet2rep import lighteval_glue as glue
+    from pet2rep import lighteval as glue
     from pet2rep.errors import InputError
     from pet2rep.reports import write_reports_jsonl
 

@@ -1,6 +1,6 @@
 """Chat requests and responses of the OpenAI-compatible API: the benchmark's prompt with its images. Pure functions.
 
-A request carries the same texts as the lighteval task (:func:`pet2rep.lighteval_glue.doc_fields`): the system
+A request carries the same texts as the lighteval task (:func:`pet2rep.lighteval.doc_fields`): the system
 prompt as the system turn, then one user turn holding the instruction with the report template followed by the
 config's images in model order, each an RGB PNG ``data:`` URL (the OpenAI ``image_url`` content part, which vLLM,
 SGLang, TGI and the closed APIs of the paper accept).

@@ -104,7 +104,8 @@ def load_cases(dataset: str, config: str, *, split: str = "test", lang: str = "z
 
     With ``lang="en"`` only the rows with an English report are kept, as in the ``pet2rep_en`` lighteval tasks.
     """
-    from pet2rep.lighteval_glue import REPORT_COLUMN, load_split
+    from pet2rep.dataset.load import load_split
+    from pet2rep.reports import REPORT_COLUMNS as REPORT_COLUMN
 
     ds = load_split(dataset, config, split=split, columns=("case_id", "images"))
     columns = ["case_id", "images"]

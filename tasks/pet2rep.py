@@ -24,7 +24,7 @@ usage:
 lighteval accelerate "model_name=Qwen/Qwen2.5-VL-7B-Instruct,dtype=bfloat16" "pet2rep|0" \
     --custom-tasks tasks/pet2rep.py --vision-model --save-details --output-dir results/lighteval
 Tasks: pet2rep:fused, pet2rep:separate, pet2rep:mip (Chinese reports, the benchmark) and pet2rep_en:<config>
-(English reports, rows with `report_en`). Offline, run `python -m pet2rep.lighteval_glue` instead of `lighteval`
+(English reports, rows with `report_en`). Offline, run `pet2rep-lighteval` instead of `lighteval`
 (same arguments). See docs/lighteval.md. Scoring protocol: $PET2REP_PROTOCOL (default pet2rep; petrg3d reports
 PETRG-3D's NLG metrics x100 under the names petrg3d_<metric>, see docs/metrics.md).
 """
@@ -61,7 +61,7 @@ VERSION = prompts.PROMPT_VERSION
 
 
 def _download_dataset_worker(task: LightevalTask):
-    """lighteval's dataset loader, for the pet2rep tasks through pet2rep.lighteval_glue.load_split.
+    """lighteval's dataset loader, for the pet2rep tasks through pet2rep.dataset.load.load_split.
 
     That reads a local build fresh (datasets 5.2 would serve a stale cache after a rebuild) and stops the run
     with a clear message when the folder, the config or a column is missing, before the model is loaded.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pet2rep.errors import Pet2RepError, VolumeError
+from pet2rep.imaging.case import Case
 from pet2rep.imaging.dicom import deid, load_pydicom
 from pet2rep.imaging.dicom.headers import MEDIA_STORAGE_DIRECTORY, read_header
 from pet2rep.imaging.dicom.study import SeriesChoice, choose_series, group_studies
@@ -95,7 +96,6 @@ def scan_dicom(
     Raises:
         MissingDependencyError: pydicom is not installed.
     """
-    from pet2rep.imaging.cases import Case
 
     load_pydicom()
     if reports_dir is None and (data_root / REPORTS_DIR).is_dir():

@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "baseline",
     "generate",
     "submission",
+    "view",
 )
 
 

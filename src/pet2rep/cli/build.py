@@ -40,6 +40,12 @@ def register(subparsers) -> None:
         "--allow-failures", action="store_true", help="exit 0 even when some cases failed (they are still listed)"
     )
     parser.add_argument(
+        "--allow-missing-reports",
+        action="store_true",
+        help="build a cohort where some cases have no report (refused otherwise); those cases are image-only, left "
+        "out of scoring. A cohort with no report at all is always accepted",
+    )
+    parser.add_argument(
         "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
     )
     parser.add_argument("--ct-mode", choices=CT_MODES, default=RenderOptions.ct_mode, help="CT gray mapping")
@@ -80,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         register=not args.no_register,
         license=args.license,
         progress=not args.quiet,
+        allow_missing_reports=args.allow_missing_reports,
     )
     print(describe(summary))
     if summary.failures and not args.allow_failures:

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "render",
     "build",
     "publish",
+    "register_metric",
     "score",
     "ce",
     "baseline",

@@ -36,6 +36,7 @@ $(VENV)/.test-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.demo-installed
+	$(OFFLINE) $(BIN)/python -m pet2rep register-metric
 	$(OFFLINE) $(BIN)/python demo/run_demo.py
 
 # Chromium (and a small CJK font, so screenshots show the Chinese text) for the Space's browser test;

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,11 @@ for _var, _value in {
     "DO_NOT_TRACK": "1",
 }.items():
     os.environ.setdefault(_var, _value)
+# evaluate copies the modules it loads, and `pet2rep build` / `pet2rep register-metric` register pet2rep_ce, under
+# HF_MODULES_CACHE: a temporary one of the test session's, never the user's.
+if "HF_MODULES_CACHE" not in os.environ:
+    os.environ["HF_MODULES_CACHE"] = tempfile.mkdtemp(prefix="pet2rep-test-hf-modules-")
+    atexit.register(shutil.rmtree, os.environ["HF_MODULES_CACHE"], ignore_errors=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"

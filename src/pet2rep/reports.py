@@ -132,12 +132,9 @@ def load_references(path: str | os.PathLike, *, lang: str = "zh") -> dict[str, s
             if report.is_file():
                 out[case_dir.name] = read_text(report)
     if not out:
-        configs = sorted(
-            (p for p in path.iterdir() if p.is_dir() and any(p.glob("test-*.parquet"))),
-            key=lambda p: (DATASET_CONFIGS.index(p.name) if p.name in DATASET_CONFIGS else 9, p.name),
-        )
-        if configs:
-            return read_build_reports(sorted(configs[0].glob("test-*.parquet")), REPORT_COLUMNS[lang])
+        shards = _build_shards(path)
+        if shards:
+            return read_build_reports(shards, REPORT_COLUMNS[lang])
     if not out:
         raise LayoutError(
             f"{path}: no reference reports found; expected a JSONL file, case folders holding {report_name} "
@@ -175,6 +172,38 @@ def read_build_reports(files: list[Path], column: str = "report") -> dict[str, s
             if isinstance(case_id, str) and isinstance(report, str) and report.strip():
                 out[case_id] = report
     return dict(sorted(out.items()))
+
+
+def _build_shards(path: Path) -> list[Path]:
+    """The test shards of the first config of a ``pet2rep build`` folder (``[]`` for any other folder)."""
+    configs = sorted(
+        (p for p in path.iterdir() if p.is_dir() and any(p.glob("test-*.parquet"))),
+        key=lambda p: (DATASET_CONFIGS.index(p.name) if p.name in DATASET_CONFIGS else 9, p.name),
+    )
+    return sorted(configs[0].glob("test-*.parquet")) if configs else []
+
+
+def unreported_build_cases(path: str | os.PathLike, *, lang: str = "zh") -> list[str]:
+    """The case ids of a ``pet2rep build`` folder whose rows have no reference report in ``lang`` (image-only cases,
+    built with ``--allow-missing-reports``; or, in English, cases without ``report_en.txt``).
+
+    Predictions for these cases have nothing to be scored against: ``pet2rep score`` leaves them out and says so.
+
+    Returns:
+        The ids, sorted; ``[]`` for a JSONL file, case folders, or a build where every row has a report.
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_dir() or (path / REPORT_FILES[lang]).is_file():
+        return []
+    shards = _build_shards(path)
+    if not shards or not all(REPORT_COLUMNS[lang] in pq.read_schema(f).names for f in shards):
+        return []
+    every: set[str] = set()
+    for file in shards:
+        every.update(c for c in pq.read_table(file, columns=["case_id"]).column("case_id").to_pylist() if c)
+    return sorted(every - set(read_build_reports(shards, REPORT_COLUMNS[lang])))
 
 
 def _read_nnunet_report(path: Path) -> str:

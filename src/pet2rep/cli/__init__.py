@@ -22,11 +22,13 @@ SUBCOMMAND_MODULES = (
     "render",
     "build",
     "publish",
+    "register_metric",
     "score",
     "ce",
     "baseline",
     "generate",
     "submission",
+    "view",
 )
 
 

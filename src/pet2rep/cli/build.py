@@ -40,6 +40,12 @@ def register(subparsers) -> None:
         "--allow-failures", action="store_true", help="exit 0 even when some cases failed (they are still listed)"
     )
     parser.add_argument(
+        "--allow-missing-reports",
+        action="store_true",
+        help="build a cohort where some cases have no report (refused otherwise); those cases are image-only, left "
+        "out of scoring. A cohort with no report at all is always accepted",
+    )
+    parser.add_argument(
         "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
     )
     parser.add_argument("--ct-mode", choices=CT_MODES, default=RenderOptions.ct_mode, help="CT gray mapping")
@@ -50,7 +56,8 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--no-register",
         action="store_true",
-        help="skip refreshing the datasets cache (then only load_dataset(<path>, ...) finds the build)",
+        help="skip refreshing the datasets cache (then only load_dataset(<path>, ...) finds the build) and "
+        'registering the evaluate module (`pet2rep register-metric`: evaluate.load("pet2rep_ce") by its bare name)',
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -80,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
         register=not args.no_register,
         license=args.license,
         progress=not args.quiet,
+        allow_missing_reports=args.allow_missing_reports,
     )
     print(describe(summary))
+    if not args.no_register:
+        _register_metric()
     if summary.failures and not args.allow_failures:
         print(
             f"pet2rep build: {len(summary.failures)} case(s) failed and were left out (listed above); "
@@ -90,3 +100,17 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _register_metric() -> None:
+    """``pet2rep register-metric`` after a build, so the README's ``evaluate.load("pet2rep_ce")`` works; a failure
+    is a note, not a failed build."""
+    from pet2rep.errors import Pet2RepError
+    from pet2rep.metric_module import register_metric
+
+    try:
+        path = register_metric()
+    except (Pet2RepError, OSError) as e:
+        print(f"pet2rep build: note: the evaluate module was not registered ({e})", file=sys.stderr)
+        return
+    print(f'  metric: evaluate.load("pet2rep_ce") offline from any directory ({path.parent})')

@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 raise InputError(
                     f'{path}: no reports in the file; expected one {{"case_id", "report"}} object per line'
                 )
+        predictions = _drop_unreported(predictions, references, args)
         case_ids, preds, refs = align(predictions, references)
     else:
         raise InputError("give --predictions and --references, or --pairs")
@@ -102,6 +103,25 @@ def run(args: argparse.Namespace) -> int:
         out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
         print(f"\nscores written to {out}")
     return 0
+
+
+def _drop_unreported(predictions: dict, references: dict, args: argparse.Namespace) -> dict:
+    """Leave out, with a note on stderr, the predictions of a build's cases that have no reference report."""
+    import sys
+
+    from pet2rep.reports import unreported_build_cases
+
+    unreported = set(unreported_build_cases(args.references, lang="en" if args.lang == "en" else "zh"))
+    dropped = [c for c in predictions if c in unreported and c not in references]
+    if not dropped:
+        return predictions
+    shown = ", ".join(dropped[:5]) + (f" ... and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+    print(
+        f"pet2rep score: {len(dropped)} prediction(s) are for cases of {args.references} without a reference report "
+        f"(image-only); not scored: {shown}",
+        file=sys.stderr,
+    )
+    return {c: r for c, r in predictions.items() if c not in unreported}
 
 
 def format_table(result: dict) -> str:

@@ -59,6 +59,7 @@ class BuildSummary:
         infos: config -> ``datasets.DatasetInfo`` (splits with num_examples / num_bytes).
         timings: seconds per phase (``cases``: load, render, encode and write every case; ``card``, ``register``).
         registered: the configs whose processed cache was refreshed for bare-name loading.
+        no_report: ids of the built cases without a (Chinese) reference report: image-only cases.
     """
 
     out: Path
@@ -72,6 +73,7 @@ class BuildSummary:
     infos: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     registered: tuple[str, ...] = ()
+    no_report: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> dict[str, dict[str, int]]:
@@ -115,6 +117,7 @@ def build_dataset(
     pretty_name: str = "PET2Rep",
     progress: bool = True,
     work_dir: str | Path | None = None,
+    allow_missing_reports: bool = True,
 ) -> BuildSummary:
     """Build the dataset from a folder of cases into the Hub layout at ``out``, streaming rows to parquet.
 
@@ -139,12 +142,16 @@ def build_dataset(
         pretty_name: the card's title in the Hub's metadata.
         progress: a progress bar and phase messages on stderr.
         work_dir: where the files are written before they replace ``out`` (default: a hidden folder beside ``out``).
+        allow_missing_reports: build a cohort where some cases have a report and some do not (checked before any
+            case is rendered; ``pet2rep build`` passes False unless ``--allow-missing-reports``). A cohort where no
+            case has a report (an image-only build) is always allowed.
 
     Returns:
         The :class:`BuildSummary`.
 
     Raises:
-        InputError: bad arguments, an ``out`` that is not an earlier build, or no case that could be built.
+        InputError: bad arguments, an ``out`` that is not an earlier build, no case that could be built, or (without
+            ``allow_missing_reports``) some cases with a report and some without.
         LayoutError, MissingFileError: ``data_dir`` holds no case.
     """
     require("datasets", "hf")
@@ -159,6 +166,7 @@ def build_dataset(
     if not scan.cases:
         listing = "; ".join(str(e) for _, e in scan.failures)
         raise LayoutError(f"{data_dir}: no usable case ({listing})")
+    no_report = check_reports(scan.cases, allow_missing_reports)
     root = data_dir.resolve()
     found = scan if root == data_dir else scan_cases(root)  # failures name absolute paths (as the builder's do)
     splits, unassigned = assign_splits(root, found.cases, [cid for cid, _ in found.failures])
@@ -213,6 +221,7 @@ def build_dataset(
         summary.failures = sorted(failures, key=lambda f: f.case_id)
         _check_nothing_dropped(scan.cases, built, summary.failures, configs)
         summary.cases = sorted(set().union(*built.values()))
+        summary.no_report = sorted(set(no_report) & set(summary.cases))
         if not summary.cases:
             raise InputError(
                 f"{data_dir}: no case could be built; "
@@ -397,6 +406,13 @@ def describe(summary: BuildSummary) -> str:
     for config, splits in summary.rows.items():
         lines.append(f"  {config:<9} " + ", ".join(f"{s}: {n} rows" for s, n in splits.items()))
     lines.append(f"  cases: {len(summary.cases)} built, {len(summary.failures)} left out")
+    if summary.no_report:
+        lines.append(
+            f"  reports: {len(summary.no_report)} of {len(summary.cases)} built case(s) have no report (image-only; "
+            f"left out of scoring): {_show_ids(summary.no_report)}"
+        )
+    else:
+        lines.append(f"  reports: every built case has one ({len(summary.cases)})")
     for f in summary.failures:
         lines.append(f"    FAILED {f.case_id} [{', '.join(f.configs)}] {f.error}: {f.message}")
     for folder, what in summary.skipped:
@@ -412,6 +428,31 @@ def describe(summary: BuildSummary) -> str:
             f"load_dataset({name!r}, {summary.registered[0]!r}) from any directory (datasets cache)"
         )
     return "\n".join(lines)
+
+
+def check_reports(cases, allow_missing: bool) -> list[str]:
+    """The ids of the cases without a (Chinese) report; refuse a mix of cases with and without one.
+
+    Args:
+        cases: the :class:`~pet2rep.imaging.cases.Case` objects of a scan.
+        allow_missing: accept a mix (its cases without a report are image-only, left out of scoring).
+
+    Raises:
+        InputError: some cases have a report and some not, and not ``allow_missing``.
+    """
+    missing = sorted(c.case_id for c in cases if c.report_path is None)
+    if missing and len(missing) < len(cases) and not allow_missing:
+        raise InputError(
+            f"{len(missing)} of {len(cases)} case(s) have no report (report.txt, or an nnU-Net reports/<id>.json): "
+            f"{_show_ids(missing)}; a build mixing cases with and without reports cannot be scored as one test set. "
+            "Add their reports, move those cases out, or pass --allow-missing-reports to keep them as image-only "
+            "cases (left out of scoring)"
+        )
+    return missing
+
+
+def _show_ids(ids: list[str], k: int = 5) -> str:
+    return ", ".join(ids[:k]) + (f" ... and {len(ids) - k} more" if len(ids) > k else "")
 
 
 def _human(n: int) -> str:

@@ -46,6 +46,11 @@ def register(subparsers) -> None:
         "out of scoring. A cohort with no report at all is always accepted",
     )
     parser.add_argument(
+        "--reports",
+        metavar="DIR",
+        help="DICOM studies' reports, <case id | StudyInstanceUID | AccessionNumber>.txt (default: DATA_DIR/reports)",
+    )
+    parser.add_argument(
         "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
     )
     parser.add_argument("--ct-mode", choices=CT_MODES, default=RenderOptions.ct_mode, help="CT gray mapping")
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         license=args.license,
         progress=not args.quiet,
         allow_missing_reports=args.allow_missing_reports,
+        reports_dir=args.reports,
     )
     print(describe(summary))
     if not args.no_register:

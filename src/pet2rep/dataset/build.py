@@ -118,6 +118,7 @@ def build_dataset(
     progress: bool = True,
     work_dir: str | Path | None = None,
     allow_missing_reports: bool = True,
+    reports_dir: str | Path | None = None,
 ) -> BuildSummary:
     """Build the dataset from a folder of cases into the Hub layout at ``out``, streaming rows to parquet.
 
@@ -145,6 +146,8 @@ def build_dataset(
         allow_missing_reports: build a cohort where some cases have a report and some do not (checked before any
             case is rendered; ``pet2rep build`` passes False unless ``--allow-missing-reports``). A cohort where no
             case has a report (an image-only build) is always allowed.
+        reports_dir: where the reports of DICOM studies are (``<case id | StudyInstanceUID | AccessionNumber>.txt``;
+            default ``data_dir/reports``), as :func:`~pet2rep.imaging.cases.scan_cases` reads it.
 
     Returns:
         The :class:`BuildSummary`.
@@ -162,13 +165,14 @@ def build_dataset(
     data_dir = Path(data_dir)
     out = Path(out).expanduser().resolve()
     _check_out(out)
-    scan = scan_cases(data_dir)  # fails early on a data_dir without any case
+    scan = scan_cases(data_dir, reports_dir=reports_dir)  # fails early on a data_dir without any case
     if not scan.cases:
         listing = "; ".join(str(e) for _, e in scan.failures)
         raise LayoutError(f"{data_dir}: no usable case ({listing})")
     no_report = check_reports(scan.cases, allow_missing_reports)
     root = data_dir.resolve()
-    found = scan if root == data_dir else scan_cases(root)  # failures name absolute paths (as the builder's do)
+    # failures name absolute paths (as the builder's do)
+    found = scan if root == data_dir else scan_cases(root, reports_dir=reports_dir)
     splits, unassigned = assign_splits(root, found.cases, [cid for cid, _ in found.failures])
     in_order = tuple(c for c in DATASET_CONFIGS if c in configs)
     failures = [CaseFailure(cid, in_order, type(e).__name__, str(e)) for cid, e in [*found.failures, *unassigned]]

@@ -48,3 +48,23 @@ def test_a_nifti_case_row_says_nifti_and_has_no_dicom_uids(twin_cohort, tmp_path
     assert rows and all(
         r == {"source_format": "nifti", "study_instance_uid": None, "pet_series_instance_uid": None} for r in rows
     )
+
+
+def test_build_reads_dicom_reports_from_another_folder(twin_cohort, tmp_path):
+    pytest.importorskip("datasets")
+    from pet2rep.cli import main
+
+    cases = scan_cases(twin_cohort["dicom"]).cases
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for i, case in enumerate(cases):  # keyed by StudyInstanceUID for one, by case id for the others
+        key = case.meta["study_instance_uid"] if i == 0 else case.case_id
+        (reports / f"{key}.txt").write_text(f"肝脏FDG摄取增高。{i}", encoding="utf-8")
+    out = tmp_path / "b"
+    args = [str(twin_cohort["dicom"]), "--out", str(out), "--configs", "fused", "--quiet", "--no-register"]
+    assert main(["build", *args, "--reports", str(reports)]) == 0
+    (shard,) = (out / "fused").glob("*.parquet")
+    rows = pq.read_table(shard, columns=["case_id", "report", "ce_labels"]).to_pylist()
+    expected = {c.case_id: f"肝脏FDG摄取增高。{i}" for i, c in enumerate(cases)}
+    assert {r["case_id"]: r["report"] for r in rows} == expected
+    assert all(r["ce_labels"]["liver"] == ["increased"] for r in rows)

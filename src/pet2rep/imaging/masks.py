@@ -154,14 +154,27 @@ def mask_on_grid(
     return out.astype(bool)
 
 
-def load_mask(case: Case, grid_affine: np.ndarray, grid_shape: tuple[int, ...], masks_dir=None) -> np.ndarray | None:
+def load_mask(
+    case: Case,
+    grid_affine: np.ndarray,
+    grid_shape: tuple[int, ...],
+    masks_dir: str | Path | None = None,
+    *,
+    path: Path | None = None,
+) -> np.ndarray | None:
     """The case's lesion mask on a grid (bool), or None when the case has no mask.
+
+    Args:
+        case: the case.
+        grid_affine, grid_shape: the grid (e.g. the RAS+ PET grid of :class:`~pet2rep.imaging.render.CaseVolumes`).
+        masks_dir: a folder of ``<case_id>.nii.gz`` masks looked in first.
+        path: the mask file, when already found (:func:`find_mask`).
 
     Raises:
         MissingFileError, VolumeError, GeometryError: an unreadable mask, non-integer labels, a field of view that
             does not cover the grid.
     """
-    path = find_mask(case, masks_dir)
+    path = path or find_mask(case, masks_dir)
     if path is None:
         return None
     where = f"case {case.case_id!r}: {path.name}"

@@ -12,7 +12,7 @@ PET alone. One call of :func:`render_all` loads the volumes once for any number 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -328,20 +328,30 @@ def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def render_volumes(
     vols: CaseVolumes, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
-    """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
+    """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs).
+
+    Every config places its planes with ``options.slice_strategy`` except ``lesion``, which always uses the
+    ``lesion`` strategy (falling back to hot spots without a mask): :func:`pet2rep.imaging.slices.select_slices`.
+    """
     options = options or RenderOptions()
     configs = _check_configs(configs)
     zscore = options.ct_mode == "zscore"
-    indices, survey = choose_key_slices(vols, options, with_stats=zscore)
-    indices, selection = select_slices(
-        indices,
-        options,
-        suv_ras=vols.suv,
-        voxel_ml=voxel_volume_ml(vols.pet_affine),
-        lesion_mask=vols.lesion_mask,
-        mask_name=vols.mask_name,
-        where=f"case {vols.case_id!r}",
-    )
+    center, survey = choose_key_slices(vols, options, with_stats=zscore)
+    chosen: dict[str, tuple[list[int], dict]] = {}
+    config_options: dict[str, RenderOptions] = {}
+    for config in configs:
+        opts = replace(options, slice_strategy="lesion") if config == "lesion" else options
+        config_options[config] = opts
+        if opts.slice_strategy not in chosen:
+            chosen[opts.slice_strategy] = select_slices(
+                center,
+                opts,
+                suv_ras=vols.suv,
+                voxel_ml=voxel_volume_ml(vols.pet_affine),
+                lesion_mask=vols.lesion_mask,
+                mask_name=vols.mask_name,
+                where=f"case {vols.case_id!r}",
+            )
     stats = (survey.mean_hu, survey.std_hu) if zscore else None
 
     window: dict = {"ct_mode": options.ct_mode}
@@ -358,7 +368,7 @@ def render_volumes(
     spacing = vols.pet_spacing_mm
     gray: dict[int, np.ndarray] = {}
     suv_planes: dict[int, np.ndarray] = {}
-    for j in indices:
+    for j in sorted({j for indices, _ in chosen.values() for j in indices}):
         hu = sample_plane(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, 1, j, outside=AIR_HU)
         gray[j] = to_picture(ct_gray(hu, options, stats))
         suv_planes[j] = to_picture(np.asarray(vols.suv[:, j, :], dtype=np.float32))
@@ -366,6 +376,7 @@ def render_volumes(
     cid = vols.case_id
     out: dict[str, RenderedCase] = {}
     for config in configs:
+        indices, selection = chosen[config_options[config].slice_strategy]
         arrays: list[np.ndarray] = []
         names: list[str] = []
         if config == "mip":
@@ -386,7 +397,7 @@ def render_volumes(
             slice_indices=list(indices),
             suv_factor=vols.suv_factor,
             window=dict(window),
-            options=options,
+            options=config_options[config],
             pet_shape=vols.pet_shape,
             pet_spacing_mm=tuple(float(s) for s in spacing),  # type: ignore[arg-type]
             selection=selection,

@@ -23,8 +23,9 @@ https://arxiv.org/abs/2508.04062
 usage:
 lighteval accelerate "model_name=Qwen/Qwen2.5-VL-7B-Instruct,dtype=bfloat16" "pet2rep|0" \
     --custom-tasks tasks/pet2rep.py --vision-model --save-details --output-dir results/lighteval
-Tasks: pet2rep:fused, pet2rep:separate, pet2rep:mip (Chinese reports, the benchmark) and pet2rep_en:<config>
-(English reports, rows with `report_en`). Offline, run `pet2rep-lighteval` instead of `lighteval`
+Tasks: pet2rep:fused, pet2rep:separate, pet2rep:mip, pet2rep:lesion (planes through the lesions; Chinese reports, the
+benchmark) and pet2rep_en:<config> (English reports, rows with `report_en`). Offline, run `pet2rep-lighteval` instead
+of `lighteval`
 (same arguments). See docs/lighteval.md. Scoring protocol: $PET2REP_PROTOCOL (default pet2rep; petrg3d reports
 PETRG-3D's NLG metrics x100 under the names petrg3d_<metric>, see docs/metrics.md).
 """

@@ -29,13 +29,16 @@ shown apart, as published reference points, never in the ranking.
 
 ABOUT = f"""
 ## The task
-Each case is one whole-body FDG PET/CT study. A model sees coronal key slices in one of three **input
+Each case is one whole-body FDG PET/CT study. A model sees coronal key slices in one of four **input
 settings** and writes the findings report:
 
 - `separate`: for each of 3 coronal locations a grayscale CT slice and a pseudo-coloured PET slice (6 images);
 - `fused`: the 3 fused PET/CT slices (3 images);
 - `mip`: the coronal whole-body PET maximum intensity projection, then the 3 fused slices (4 images; this project's
-  addition, not in the paper).
+  addition, not in the paper);
+- `lesion`: 3 fused PET/CT slices on coronal planes chosen through the lesions (the study's lesion mask, else SUV
+  hot spots) instead of the body's centre (3 images; this project's addition: the dataset records which share of
+  the lesions the planes cut, for every setting's planes).
 
 ## Test sets
 Every score belongs to a **test set**: the reference reports it was measured on, named by its name, version, case

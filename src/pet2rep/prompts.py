@@ -33,7 +33,7 @@ from pet2rep.vocab import IMAGE_CONFIGS, check_lang
 PROMPT_VERSION = 1
 
 #: Default number of images per setting (3 coronal locations).
-NUM_IMAGES = {"fused": 3, "separate": 6, "mip": 4}
+NUM_IMAGES = {"fused": 3, "separate": 6, "mip": 4, "lesion": 3}
 
 SYSTEM_PROMPT_ZH = "你是一位经验丰富的核医学科医师，擅长结合PET图像和临床信息撰写诊断报告。"
 SYSTEM_PROMPT_EN = (
@@ -62,11 +62,13 @@ _IMAGE_NOTE = {
         "fused": "",
         "separate": "（{n}个冠状位层面，每个层面依次为CT图像和PET图像）",
         "mip": "（第1张为全身PET最大密度投影（MIP）图像，其后为{n}个冠状位PET/CT融合图像）",
+        "lesion": "（{n}个经病灶选取的冠状位PET/CT融合图像，层面不一定包含全部病灶）",
     },
     "en": {
         "fused": "",
         "separate": " ({n} coronal slice locations; for each location the CT image, then the PET image)",
         "mip": " (first the whole-body PET maximum intensity projection (MIP), then {n} fused PET/CT coronal slices)",
+        "lesion": " ({n} fused PET/CT coronal slices chosen through the lesions; they need not show every lesion)",
     },
 }
 
@@ -150,13 +152,18 @@ def check_num_images(config: str, num_images: int) -> int:
     """
     _check_config(config)
     check("num_images", num_images, Integer())
-    if config == "fused" and num_images >= 1:
+    if config in ("fused", "lesion") and num_images >= 1:
         return num_images
     if config == "separate" and num_images >= 2 and num_images % 2 == 0:
         return num_images // 2
     if config == "mip" and num_images >= 2:
         return num_images - 1
-    expected = {"fused": "at least 1", "separate": "an even number >= 2 (CT, PET per location)", "mip": ">= 2"}
+    expected = {
+        "fused": "at least 1",
+        "lesion": "at least 1",
+        "separate": "an even number >= 2 (CT, PET per location)",
+        "mip": ">= 2",
+    }
     raise InputError(f"config {config!r} takes {expected[config]} images; got {num_images}")
 
 

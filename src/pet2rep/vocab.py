@@ -56,9 +56,10 @@ LANGS = ("zh", "en")
 AUTO_LANG = "auto"
 """The ``lang`` value that decides the language from the text (CJK share of the letters)."""
 
-IMAGE_CONFIGS = ("fused", "separate", "mip")
+IMAGE_CONFIGS = ("fused", "separate", "mip", "lesion")
 """The dataset configs made of pictures: ``fused``: 3 fused PET/CT images; ``separate``: CT then PET of each of the 3
-locations (6 images); ``mip``: a coronal PET MIP, then the 3 fused images."""
+locations (6 images); ``mip``: a coronal PET MIP, then the 3 fused images; ``lesion``: 3 fused images on planes chosen
+through the lesions (the case's lesion mask, else SUV hot spots: :mod:`pet2rep.imaging.slices`)."""
 
 DATASET_CONFIGS = (*IMAGE_CONFIGS, "volumes")
 """Every dataset config: the image configs, then ``volumes`` (the CT and SUV volumes on the PET grid)."""

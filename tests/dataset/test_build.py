@@ -163,7 +163,10 @@ def test_unknown_config_and_bad_num_proc_are_refused(cohort, tmp_path):
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--configs", " , "], "--configs: expected a comma-separated list among fused, separate, mip, volumes"),
+        (
+            ["--configs", " , "],
+            "--configs: expected a comma-separated list among fused, separate, mip, lesion, volumes",
+        ),
         (["--configs", "fused,axial"], "unknown dataset config(s) ['axial']; expected some of"),
         (["--num-proc", "0"], "--num-proc must be >= 1, got 0"),
         (["--max-shard-size", "0"], "--max-shard-size: size must be at least 1 byte, got '0'"),

@@ -153,7 +153,7 @@ def test_sidecar_name():
         ({"concurrency": 0}, "concurrency must be an integer >= 1"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"temperature": -1}, "temperature"),
-        ({"config": "volumes"}, "config must be one of .fused., .separate., .mip.; got .volumes."),
+        ({"config": "volumes"}, "config must be one of .fused., .separate., .mip., .lesion.; got .volumes."),
         ({"api_base": "localhost:8000"}, "http"),
     ],
 )

@@ -31,7 +31,7 @@ REPORTS_EN = [
 
 def image_names(config: str) -> list[str]:
     locations = [1, 2, 3]
-    if config == "fused":
+    if config in ("fused", "lesion"):
         return [f"fused_{i}" for i in locations]
     if config == "separate":
         return [f"{kind}_{i}" for i in locations for kind in ("ct", "pet")]

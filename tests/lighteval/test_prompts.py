@@ -57,7 +57,10 @@ def test_impossible_image_counts_are_refused(config, n):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: prompts.user_prompt("volumes"), "config must be one of 'fused', 'separate', 'mip'; got 'volumes'"),
+        (
+            lambda: prompts.user_prompt("volumes"),
+            "config must be one of 'fused', 'separate', 'mip', 'lesion'; got 'volumes'",
+        ),
         (lambda: prompts.system_prompt("fr"), "lang must be one of 'zh', 'en'; got 'fr'"),
         (lambda: prompts.template_report("EN"), "got 'EN'"),
         (lambda: prompts.user_prompt("fused", num_images=2.0), "must be an int"),

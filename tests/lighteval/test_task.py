@@ -13,7 +13,7 @@ from pet2rep.vocab import HEADLINE_METRICS, IMAGE_CONFIGS
 pytest.importorskip("lighteval")
 
 EXPECTED_TASKS = [
-    f"{suite}:{config}" for suite in ("pet2rep", "pet2rep_en") for config in ("fused", "separate", "mip")
+    f"{suite}:{config}" for suite in ("pet2rep", "pet2rep_en") for config in ("fused", "separate", "mip", "lesion")
 ]
 
 

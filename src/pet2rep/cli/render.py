@@ -1,7 +1,9 @@
 """``pet2rep render``: coronal key slices of one case or a folder of cases as PNGs plus a JSON sidecar per case.
 
 For each case, ``OUT/<case_id>.json`` records ``case_id``, ``config``, ``slice_axis``, ``slice_indices``,
-``suv_factor`` (null when the input was SUV), the ``window`` settings and ``images`` (file names in model order).
+``suv_factor`` (null when the input was SUV), the ``window`` settings, ``images`` (file names in model order) and how
+the planes were chosen: ``slice_strategy`` (used), ``slice_strategy_requested``, ``slice_fallback``, ``lesion_mask``
+and ``lesion_coverage`` (null without a lesion mask; see :mod:`pet2rep.imaging.slices`).
 A multi-case run renders every case it can, lists each failed case with its reason at the end, and exits 1 if
 anything failed.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pet2rep.imaging.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, RenderOptions
+from pet2rep.imaging.render_options import ASPECTS, CT_MODES, MIP_COLORMAPS, SLICE_STRATEGIES, RenderOptions
 from pet2rep.vocab import IMAGE_CONFIGS
 
 _DEFAULTS = RenderOptions()
@@ -28,6 +30,25 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--config", required=True, choices=IMAGE_CONFIGS, help="image set")
     parser.add_argument("--out", required=True, help="output folder for the PNGs and <case_id>.json")
+    parser.add_argument(
+        "--slices",
+        choices=SLICE_STRATEGIES,
+        default=_DEFAULTS.slice_strategy,
+        help="key-slice placement: the body's front-back centre (the paper's protocol), planes through the lesions "
+        "of a mask (seg.nii.gz, autoPET SEG.nii.gz, nnU-Net labels/, --masks), or through SUV hot spots "
+        f"(default: {_DEFAULTS.slice_strategy})",
+    )
+    parser.add_argument(
+        "--masks",
+        metavar="DIR",
+        help="folder of lesion masks <case_id>.nii.gz from any segmentation tool (looked in before the case's own)",
+    )
+    parser.add_argument(
+        "--min-slice-gap",
+        type=int,
+        default=_DEFAULTS.min_slice_gap_vox,
+        help=f"PET voxels at least between planes chosen by lesion / hotspot (default: {_DEFAULTS.min_slice_gap_vox})",
+    )
     parser.add_argument(
         "--num-slices",
         type=int,
@@ -106,6 +127,8 @@ _OPTION_OF_FIELD = {
     "aspect": "aspect",
     "fusion_alpha": "alpha",
     "mip_colormap": "mip_colormap",
+    "slice_strategy": "slices",
+    "min_slice_gap_vox": "min_slice_gap",
 }
 
 
@@ -136,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
     from pet2rep.imaging.render import render_case
 
     options = options_from_args(args)
+    if args.masks is not None and not Path(args.masks).is_dir():
+        from pet2rep.errors import MissingFileError
+
+        raise MissingFileError(f"--masks: expected a folder of <case_id>.nii.gz lesion masks, got {args.masks!r}")
     scan = scan_cases(args.path, reports_dir=args.reports)
     failures = [(name, f"{type(e).__name__}: {e}") for name, e in scan.failures]
     out = Path(args.out)
@@ -147,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     done = 0
     for case in cases:
         try:
-            render_case(case, args.config, options).save(out)
+            render_case(case, args.config, options, masks_dir=args.masks).save(out)
             done += 1
         except (Pet2RepError, OSError) as e:  # a bad case must not stop the others; it is reported below
             failures.append((case.case_id, f"{type(e).__name__}: {e}"))

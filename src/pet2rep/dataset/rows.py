@@ -20,6 +20,7 @@ from pet2rep.dataset.schema import (
     DATASET_CONFIGS,
     DICOM_UID_FIELDS,
     IMAGE_CONFIGS,
+    LESION_CONFIG,
     NIFTI_COMPRESS_LEVEL,
     PNG_COMPRESS_LEVEL,
     VOLUME_CONFIG,
@@ -144,10 +145,14 @@ def case_rows(
             "image_names": list(rc.image_names),
             **_grid_fields(vols, rc.slice_indices),
         }
+        if config == LESION_CONFIG:
+            rows[config]["slice_strategy"] = rc.selection["slice_strategy"]
+            rows[config]["lesion_coverage"] = rc.selection["lesion_coverage"]
     del rendered
     t = tick("png", t)
     if VOLUME_CONFIG in configs:
-        indices = rows[image_configs[0]]["slice_indices"] if image_configs else choose_key_slices(vols, options)[0]
+        planes = [c for c in image_configs if c != LESION_CONFIG]
+        indices = rows[planes[0]]["slice_indices"] if planes else choose_key_slices(vols, options)[0]
         ct_img, suv_img = volumes_on_pet_grid(vols)
         grid = _grid_fields(vols, indices)
         del vols  # the SUV image may hold the loaded array; the CT is not needed any more

@@ -14,10 +14,14 @@ from pet2rep.vocab import DATASET_CONFIGS, FINDINGS_KEY, IMAGE_CONFIGS
 #: ``fused`` is the default config (the configs themselves, in card order: :data:`pet2rep.vocab.DATASET_CONFIGS`).
 DEFAULT_CONFIG = "fused"
 VOLUME_CONFIG = "volumes"
+#: The config whose planes go through the lesions; its rows also carry ``slice_strategy`` and ``lesion_coverage``.
+LESION_CONFIG = "lesion"
 CONFIG_DESCRIPTIONS = {
     "fused": "3 fused PET/CT coronal key slices (hot-iron PET over soft-tissue-window CT), the benchmark's default.",
     "separate": "6 images: the grayscale CT slice and the hot-iron PET slice of each of the 3 key locations.",
     "mip": "a coronal PET maximum intensity projection (inverted gray) followed by the 3 fused key slices.",
+    "lesion": "3 fused PET/CT coronal slices on planes chosen through the lesions (the study's lesion mask, else SUV "
+    "hot spots), with the lesion coverage of the planes.",
     "volumes": "the CT resampled onto the PET grid (HU, int16) and the SUV volume (float32) as NIfTI, for 3-D models.",
 }
 #: The builder's name and version (``dataset_info`` of the card, the ``datasets`` cache of the builder).
@@ -30,9 +34,9 @@ PNG_COMPRESS_LEVEL = 6
 #: on realistic volumes it is several times faster than 6 for a few percent more bytes.
 NIFTI_COMPRESS_LEVEL = 1
 #: Rows held in memory by the datasets writer before a flush (small for whole-body volumes).
-WRITER_BATCH_SIZE = {"fused": 32, "separate": 32, "mip": 32, "volumes": 2}
+WRITER_BATCH_SIZE = {"fused": 32, "separate": 32, "mip": 32, "lesion": 32, "volumes": 2}
 #: Rows per parquet row group (reading one row reads its row group).
-ROW_GROUP_ROWS = {"fused": 100, "separate": 100, "mip": 100, "volumes": 1}
+ROW_GROUP_ROWS = {"fused": 100, "separate": 100, "mip": 100, "lesion": 100, "volumes": 1}
 #: Shards are cut so that none holds more than this many bytes of Arrow data (the ``push_to_hub`` default).
 DEFAULT_MAX_SHARD_BYTES = 500 * 1024 * 1024
 
@@ -70,6 +74,19 @@ FIELD_DOCS = (
         "slice_indices",
         "list of int32",
         "the coronal key planes: indices along the front-back axis of the PET grid in RAS+ (0 = most posterior)",
+    ),
+    (
+        "slice_strategy",
+        "string",
+        "`lesion`: how its planes were chosen: `lesion` (lesion mask), `hotspot` (no mask: SUV hot spots) or `center` "
+        "(empty mask or no hot spot: the paper's planes)",
+    ),
+    (
+        "lesion_coverage",
+        "struct",
+        "`lesion`: fraction of the mask's lesion components a plane cuts (`components`), their share of the lesion "
+        "volume (`volume`), the lesion voxels on the planes (`in_plane_volume`), counts and volume in mL; null "
+        "without a lesion mask",
     ),
     ("sex", "string", "`M`, `F` or null (from `meta.json`)"),
     ("age", "int32", "age in completed years, or null"),
@@ -120,6 +137,20 @@ def features(config: str):
         "source_format": string,
         **dict.fromkeys(DICOM_UID_FIELDS, string),
     }
+    if config == LESION_CONFIG:
+        f64, i32 = datasets.Value("float64"), datasets.Value("int32")
+        common = {
+            "slice_strategy": string,
+            "lesion_coverage": {
+                "components": f64,
+                "volume": f64,
+                "in_plane_volume": f64,
+                "n_components": i32,
+                "n_components_hit": i32,
+                "lesion_volume_ml": f64,
+            },
+            **common,
+        }
     if config == VOLUME_CONFIG:
         head = {"case_id": string, "ct": datasets.Nifti(), "suv": datasets.Nifti()}
     else:
@@ -147,6 +178,7 @@ __all__ = [
     "DICOM_UID_FIELDS",
     "FIELD_DOCS",
     "IMAGE_CONFIGS",
+    "LESION_CONFIG",
     "NIFTI_COMPRESS_LEVEL",
     "PNG_COMPRESS_LEVEL",
     "ROW_GROUP_ROWS",

@@ -12,7 +12,7 @@ PET alone. One call of :func:`render_all` loads the volumes once for any number 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +32,16 @@ from pet2rep.imaging.geometry import (
     survey_body,
 )
 from pet2rep.imaging.io import load_volume, nifti_image
+from pet2rep.imaging.masks import find_mask, load_mask, voxel_volume_ml
 from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users look for them here
     ASPECTS,
     CT_MODES,
     MIP_COLORMAPS,
     SLICE_AXIS,
+    SLICE_STRATEGIES,
     RenderOptions,
 )
+from pet2rep.imaging.slices import select_slices
 from pet2rep.imaging.suv import suv_parameters, to_suv
 from pet2rep.vocab import IMAGE_CONFIGS
 
@@ -66,6 +69,8 @@ class CaseVolumes:
         suv: SUV on the PET grid reoriented to RAS+ (a view of the loaded array).
         pet_affine: affine of ``suv`` (RAS+ grid).
         suv_factor: Bq/mL -> SUV factor applied, or None when the input was SUV.
+        lesion_mask: the case's lesion mask on the RAS+ PET grid (bool), or None (:mod:`pet2rep.imaging.masks`).
+        mask_name: the mask file's name, or None.
     """
 
     case_id: str
@@ -74,6 +79,8 @@ class CaseVolumes:
     suv: np.ndarray
     pet_affine: np.ndarray
     suv_factor: float | None = None
+    lesion_mask: np.ndarray | None = None
+    mask_name: str | None = None
 
     @classmethod
     def from_arrays(
@@ -99,13 +106,27 @@ class CaseVolumes:
         return spacing_mm(self.pet_affine)
 
 
-def load_case_volumes(case: Case) -> CaseVolumes:
-    """Load CT and PET of a case, converting PET to SUV when in Bq/mL (a DICOM case: :mod:`pet2rep.imaging.dicom`).
+def load_case_volumes(case: Case, masks_dir: str | Path | None = None) -> CaseVolumes:
+    """Load CT and PET of a case, converting PET to SUV when in Bq/mL (a DICOM case: :mod:`pet2rep.imaging.dicom`),
+    and its lesion mask on the PET grid when it has one (looked for in ``masks_dir`` first,
+    :func:`pet2rep.imaging.masks.find_mask`).
 
     Raises:
         MetadataError: PET in Bq/mL without usable SUV metadata (checked before any voxel is read).
         MissingFileError, VolumeError: unreadable, truncated, non-3-D or non-finite volumes.
+        GeometryError: a lesion mask whose field of view does not cover the PET's.
     """
+    path = find_mask(case, masks_dir)  # a missing masks folder fails before any voxel is read
+    vols = _load_case_volumes(case)
+    if path is not None:
+        # PET and CT that do not overlap are the case's first problem, before the mask's
+        check_overlap(vols.ct_affine, vols.ct.shape, vols.pet_affine, vols.pet_shape, where=f"case {case.case_id!r}")
+        vols.lesion_mask = load_mask(case, vols.pet_affine, vols.pet_shape, path=path)
+        vols.mask_name = path.name
+    return vols
+
+
+def _load_case_volumes(case: Case) -> CaseVolumes:
     cid = case.case_id
     if case.dicom is not None:  # volumes, geometry and SUV factor from the DICOM headers (pet2rep.imaging.dicom)
         from pet2rep.imaging.dicom.cases import load_dicom_volumes
@@ -139,6 +160,7 @@ class RenderedCase:
     options: RenderOptions = field(default_factory=RenderOptions)
     pet_shape: tuple[int, int, int] = (0, 0, 0)
     pet_spacing_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    selection: dict = field(default_factory=dict)
 
     def record(self) -> dict:
         """The JSON sidecar of the CLI contract."""
@@ -159,6 +181,7 @@ class RenderedCase:
                 "spacing_mm": [round(float(s), 6) for s in self.pet_spacing_mm],
             },
             "options": _options_record(self.options),
+            **self.selection,
             "pet2rep_version": __version__,
         }
 
@@ -305,11 +328,30 @@ def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def render_volumes(
     vols: CaseVolumes, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
 ) -> dict[str, RenderedCase]:
-    """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs)."""
+    """Render already-loaded volumes in several configs (key planes sampled once, shared by all configs).
+
+    Every config places its planes with ``options.slice_strategy`` except ``lesion``, which always uses the
+    ``lesion`` strategy (falling back to hot spots without a mask): :func:`pet2rep.imaging.slices.select_slices`.
+    """
     options = options or RenderOptions()
     configs = _check_configs(configs)
     zscore = options.ct_mode == "zscore"
-    indices, survey = choose_key_slices(vols, options, with_stats=zscore)
+    center, survey = choose_key_slices(vols, options, with_stats=zscore)
+    chosen: dict[str, tuple[list[int], dict]] = {}
+    config_options: dict[str, RenderOptions] = {}
+    for config in configs:
+        opts = replace(options, slice_strategy="lesion") if config == "lesion" else options
+        config_options[config] = opts
+        if opts.slice_strategy not in chosen:
+            chosen[opts.slice_strategy] = select_slices(
+                center,
+                opts,
+                suv_ras=vols.suv,
+                voxel_ml=voxel_volume_ml(vols.pet_affine),
+                lesion_mask=vols.lesion_mask,
+                mask_name=vols.mask_name,
+                where=f"case {vols.case_id!r}",
+            )
     stats = (survey.mean_hu, survey.std_hu) if zscore else None
 
     window: dict = {"ct_mode": options.ct_mode}
@@ -326,7 +368,7 @@ def render_volumes(
     spacing = vols.pet_spacing_mm
     gray: dict[int, np.ndarray] = {}
     suv_planes: dict[int, np.ndarray] = {}
-    for j in indices:
+    for j in sorted({j for indices, _ in chosen.values() for j in indices}):
         hu = sample_plane(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, 1, j, outside=AIR_HU)
         gray[j] = to_picture(ct_gray(hu, options, stats))
         suv_planes[j] = to_picture(np.asarray(vols.suv[:, j, :], dtype=np.float32))
@@ -334,6 +376,7 @@ def render_volumes(
     cid = vols.case_id
     out: dict[str, RenderedCase] = {}
     for config in configs:
+        indices, selection = chosen[config_options[config].slice_strategy]
         arrays: list[np.ndarray] = []
         names: list[str] = []
         if config == "mip":
@@ -354,30 +397,37 @@ def render_volumes(
             slice_indices=list(indices),
             suv_factor=vols.suv_factor,
             window=dict(window),
-            options=options,
+            options=config_options[config],
             pet_shape=vols.pet_shape,
             pet_spacing_mm=tuple(float(s) for s in spacing),  # type: ignore[arg-type]
+            selection=selection,
         )
     return out
 
 
 def render_all(
-    case: Case, configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS, options: RenderOptions | None = None
+    case: Case,
+    configs: tuple[str, ...] | list[str] = IMAGE_CONFIGS,
+    options: RenderOptions | None = None,
+    *,
+    masks_dir: str | Path | None = None,
 ) -> dict[str, RenderedCase]:
-    """Render one case in several configs, loading its volumes once.
+    """Render one case in several configs, loading its volumes (and lesion mask, if any) once.
 
     Returns:
         config -> :class:`RenderedCase`, in the order of ``configs``.
     """
     configs = _check_configs(configs)  # before any voxel is read
-    return render_volumes(load_case_volumes(case), configs, options)
+    return render_volumes(load_case_volumes(case, masks_dir), configs, options)
 
 
-def render_case(case: Case, config: str, options: RenderOptions | None = None) -> RenderedCase:
+def render_case(
+    case: Case, config: str, options: RenderOptions | None = None, *, masks_dir: str | Path | None = None
+) -> RenderedCase:
     """Render one case in one config (see :data:`IMAGE_CONFIGS`)."""
     if config not in IMAGE_CONFIGS:
         raise InputError(f"unknown render config {config!r}; expected one of {list(IMAGE_CONFIGS)}")
-    return render_all(case, (config,), options)[config]
+    return render_all(case, (config,), options, masks_dir=masks_dir)[config]
 
 
 def volumes_on_pet_grid(source: Case | CaseVolumes):

@@ -15,6 +15,9 @@ CT_MODES = ("window", "zscore")
 ASPECTS = ("native", "mm")
 MIP_COLORMAPS = ("gray_r", "hot")
 SLICE_AXIS = "coronal"
+#: How key slices are placed (:mod:`pet2rep.imaging.slices`): the paper's body centre, through the lesions of a
+#: mask, or through SUV hot spots.
+SLICE_STRATEGIES = ("center", "lesion", "hotspot")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class RenderOptions:
             the SUV window (so near-zero uptake leaves the CT visible).
         mip_colormap: ``"gray_r"`` (inverted gray, how MIPs are read) or ``"hot"``.
         body_threshold_hu: CT body mask threshold for choosing the key slices.
+        slice_strategy: ``"center"`` (the paper's protocol), ``"lesion"`` (planes through the lesion mask) or
+            ``"hotspot"`` (planes through SUV hot spots); see :mod:`pet2rep.imaging.slices`.
+        min_slice_gap_vox: smallest distance in PET voxels between two planes chosen by ``lesion`` / ``hotspot``.
     """
 
     num_slices: int = 3
@@ -48,12 +54,14 @@ class RenderOptions:
     fusion_fade: float = 0.05
     mip_colormap: str = "gray_r"
     body_threshold_hu: float = -500.0
+    slice_strategy: str = "center"
+    min_slice_gap_vox: int = 3
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> InputError:
             return InputError(f"RenderOptions.{name}: expected {expected}, got {getattr(self, name)!r}")
 
-        for name in ("num_slices", "slice_spacing_vox"):
+        for name in ("num_slices", "slice_spacing_vox", "min_slice_gap_vox"):
             if not satisfied(getattr(self, name), Integer(low=1)):
                 raise bad(name, describe(Integer(low=1)))
         if not _pair(self.ct_window) or self.ct_window[0] <= 0:
@@ -72,6 +80,8 @@ class RenderOptions:
             raise bad("fusion_fade", "a number in (0, 1]")
         if not satisfied(self.mip_colormap, Options(*MIP_COLORMAPS)):
             raise bad("mip_colormap", describe(Options(*MIP_COLORMAPS)))
+        if not satisfied(self.slice_strategy, Options(*SLICE_STRATEGIES)):
+            raise bad("slice_strategy", describe(Options(*SLICE_STRATEGIES)))
 
 
 def _pair(value) -> bool:

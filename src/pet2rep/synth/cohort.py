@@ -1,7 +1,8 @@
 """A synthetic whole-body FDG PET/CT cohort: phantom volumes, structured reports and uptake labels on disk.
 
 Each case is a generic-layout folder (``ct.nii.gz``, ``pet.nii.gz`` + ``meta.json`` or ``suv.nii.gz``,
-``report.txt``, ``report_en.txt``, ``labels.json``, ``truth.json``). Everything is drawn from
+``report.txt``, ``report_en.txt``, ``labels.json``, ``truth.json``, ``seg.nii.gz``: the lesion mask on the PET grid,
+stored like the PET, lesion ``i`` of ``truth.json`` labelled ``i + 1``). Everything is drawn from
 ``numpy.random.default_rng`` seeded by (seed, case index): a case does not depend on how many others are made, and
 files are byte-identical across runs.
 """
@@ -110,6 +111,8 @@ def synthesize_case(out_dir: str | Path, index: int, seed: int = 0, size: str = 
     pet_data = suv / np.float32(factor) if factor else suv
     pet_st, pet_aff = stored(pet_data.astype(np.float32), pet_grid.affine, PET_ORNTS[index % len(PET_ORNTS)])
     save_volume(pet_st, pet_aff, folder / ("pet.nii.gz" if pet_in_bq else "suv.nii.gz"))
+    seg_st, _ = stored(lesion_labels(lesions, pet_grid), pet_grid.affine, PET_ORNTS[index % len(PET_ORNTS)])
+    save_volume(seg_st, pet_aff, folder / "seg.nii.gz")
     write_json(meta, folder / "meta.json")
     (folder / "report.txt").write_text(zh, encoding="utf-8")
     (folder / "report_en.txt").write_text(en, encoding="utf-8")
@@ -117,6 +120,23 @@ def synthesize_case(out_dir: str | Path, index: int, seed: int = 0, size: str = 
     truth = _truth(draw, lesions, pet_grid, ct_grid, key, seed, index, size, factor)
     write_json(truth, folder / "truth.json")
     return folder
+
+
+def lesion_labels(lesions, grid: Grid) -> np.ndarray:
+    """The lesion mask on ``grid`` (uint8): voxels at least half inside lesion ``i`` get label ``i + 1``."""
+    out = np.zeros(grid.shape, dtype=np.uint8)
+    axes = [grid.axis(k) for k in range(3)]
+    h = float(np.mean(grid.spacing))
+    for i, les in enumerate(lesions[:255]):
+        s = les.structure()
+        lo, hi = s.bbox(h)
+        sl = tuple(
+            slice(int(np.searchsorted(a, lo[k], "left")), int(np.searchsorted(a, hi[k], "right")))
+            for k, a in enumerate(axes)
+        )
+        cover = s.coverage(axes[0][sl[0], None, None], axes[1][None, sl[1], None], axes[2][None, None, sl[2]], h)
+        out[sl][cover >= 0.5] = i + 1
+    return out
 
 
 def _truth(draw, lesions, pet_grid: Grid, ct_grid: Grid, key, seed, index, size, factor) -> dict:

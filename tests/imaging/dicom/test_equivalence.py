@@ -52,8 +52,10 @@ def test_midnight_case_uses_the_day_before(pairs):
 
 def test_same_pictures(pairs):
     for nifti_case, dicom_case in pairs:
-        a, b = render_all(nifti_case, IMAGE_CONFIGS), render_all(dicom_case, IMAGE_CONFIGS)
-        for config in IMAGE_CONFIGS:
+        # The DICOM export carries no lesion mask (DICOM SEG is not read): its `lesion` planes come from hot spots.
+        configs = [c for c in IMAGE_CONFIGS if c != "lesion"]
+        a, b = render_all(nifti_case, configs), render_all(dicom_case, configs)
+        for config in configs:
             assert a[config].slice_indices == b[config].slice_indices
             names = [n.replace(dicom_case.case_id, nifti_case.case_id) for n in b[config].image_names]
             assert names == a[config].image_names

@@ -313,6 +313,16 @@ class BrowserPage:
             time.sleep(0.2)
         raise TimeoutError(f"waited {timeout} s for: {expression}")
 
+    def click_like_a_user(self, selector: str) -> None:
+        """Mouse events at the element's centre, as a user clicks (gradio's dropdowns open on focus, not .click())."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'center'}})")
+        box = self.evaluate(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+
     def screenshot(self, path: Path) -> Path:
         import base64
 

@@ -97,17 +97,6 @@ def _click_label(text: str) -> str:
     )
 
 
-def _real_click(page, selector: str) -> None:
-    """A click as a user makes it (mouse events at the element's centre): gradio's dropdown opens on focus."""
-    page.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'center'}})")
-    box = page.evaluate(
-        f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
-        " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
-    )
-    for kind in ("mousePressed", "mouseReleased"):
-        page.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
-
-
 def _click_tab(label: str) -> str:
     return (
         "(() => { const b = [...document.querySelectorAll('button[role=tab]')]"
@@ -186,7 +175,7 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
         page.evaluate(f"document.querySelector({json.dumps(table)}).scrollIntoView()")
         assert page.evaluate(f"{LAYOUT_PROBLEMS}({json.dumps(table)})") == {"broken": [], "scrolling": []}, table
     # The per-organ chart lists the organs head to toe, as reports do; organs with under 5 labels say so.
-    _real_click(page, "#organ-submission input")
+    page.click_like_a_user("#organ-submission input")
     page.wait_for(f"{SUBMISSION_OPTIONS}.some(o => o.startsWith('Late-VLM'))")
     page.evaluate("document.activeElement.blur()")  # closes the list; Friendly-VLM (chosen at startup) stays
     organs = [lb.organ_label(o) for o in ORGANS]
@@ -251,7 +240,7 @@ def test_leaderboard_and_submit_tabs_render_without_console_errors(
     assert page.evaluate(_click_tab("Leaderboard"))
     page.wait_for("document.querySelector('#leaderboard-table').innerText.includes('Browser-VLM')")
     # The per-organ dropdown offers the new submission without a reload.
-    _real_click(page, "#organ-submission input")
+    page.click_like_a_user("#organ-submission input")
     page.wait_for(f"{SUBMISSION_OPTIONS}.some(o => o.startsWith('Browser-VLM'))")
 
     print(f"screenshots: {leaderboard_png} {chart_png} {submit_png}")

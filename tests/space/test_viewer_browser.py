@@ -16,17 +16,6 @@ pytestmark = pytest.mark.slow
 OPTIONS = "[...document.querySelectorAll('ul.option-list li.item')].map(li => li.innerText.replace('✓', '').trim())"
 
 
-def _real_click(page, selector: str) -> None:
-    """A click at the element's centre, as a user makes it (as test_browser._real_click): dropdowns open on focus."""
-    page.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView({{block: 'center'}})")
-    box = page.evaluate(
-        f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
-        " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
-    )
-    for kind in ("mousePressed", "mouseReleased"):
-        page.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
-
-
 @pytest.fixture(scope="module")
 def small_build(tmp_path_factory):
     from pet2rep.dataset.build import build_dataset
@@ -70,7 +59,7 @@ def test_viewer_renders_a_case_with_two_models(tmp_path, small_build, browser_pa
         print(f"screenshot: {tmp_path / 'viewer_case.png'}")
 
         # The organ filter: open the dropdown as a user does, pick the organ; the case list narrows.
-        _real_click(page, "#organ-filter input")
+        page.click_like_a_user("#organ-filter input")
         page.wait_for(f"{OPTIONS}.includes({json.dumps(organ)})")
         page.evaluate(
             "[...document.querySelectorAll('ul.option-list li.item')]"

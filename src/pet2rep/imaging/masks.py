@@ -22,22 +22,14 @@ import numpy as np
 from scipy import ndimage
 
 from pet2rep.errors import GeometryError, MissingFileError, VolumeError
-from pet2rep.imaging.cases import Case
+from pet2rep.imaging.case import Case
+from pet2rep.imaging.cases import find_nifti
 from pet2rep.imaging.geometry import apply_affine, grid_to_volume, spacing_mm
 from pet2rep.imaging.io import load_volume
 
-_NII = (".nii.gz", ".nii")
 _NNUNET_LABEL_DIRS = ("labels", "labelsTr", "labelsTs")
 #: File stems of the mask inside a case folder, per layout.
 MASK_STEMS = {"generic": "seg", "autopet": "SEG"}
-
-
-def _find(folder: Path, stem: str) -> Path | None:
-    for ext in _NII:
-        p = folder / f"{stem}{ext}"
-        if p.is_file():
-            return p
-    return None
 
 
 def find_mask(case: Case, masks_dir: str | Path | None = None) -> Path | None:
@@ -50,14 +42,14 @@ def find_mask(case: Case, masks_dir: str | Path | None = None) -> Path | None:
         folder = Path(masks_dir)
         if not folder.is_dir():
             raise MissingFileError(f"masks folder not found: {folder} (expected a folder of <case_id>.nii.gz)")
-        found = _find(folder, case.case_id)
+        found = find_nifti(folder, case.case_id)
         if found is not None:
             return found
     if case.layout in MASK_STEMS and case.dicom is None:
-        return _find(case.root, MASK_STEMS[case.layout])
+        return find_nifti(case.root, MASK_STEMS[case.layout])
     if case.layout == "nnunet":
         for sub in _NNUNET_LABEL_DIRS:
-            found = _find(case.root / sub, case.case_id)
+            found = find_nifti(case.root / sub, case.case_id)
             if found is not None:
                 return found
     return None

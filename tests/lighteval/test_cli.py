@@ -84,7 +84,8 @@ def test_baseline_dataset_without_case_ids(tmp_path, capsys, dataset_factory):
 
 
 @pytest.fixture
-def results(tmp_path, details_writer):
+def results(tmp_path, details_writer, monkeypatch):
+    monkeypatch.setenv("PET2REP_DATASET", str(tmp_path / "no-dataset"))  # not the checkout's data/pet2rep
     out = tmp_path / "results"
     details_writer(out, MODEL, OLD, "pet2rep:fused|0", {"case_b": "old", "case_a": "old"})
     details_writer(out, MODEL, NEW, "pet2rep:fused|0", {"case_b": "报告B", "case_a": "<think>x</think>报告A"})
@@ -139,6 +140,28 @@ def test_submission_checks_completeness_against_the_dataset(tmp_path, tiny_datas
     assert "2 of 4 cases have no generated report (e.g. case_001, case_003)" in capsys.readouterr().err
     details_writer(out, MODEL, NEW, "pet2rep:fused|0", {f"case_{i:03d}": "r" for i in range(4)})
     assert main(args) == 0
+
+
+def test_submission_warns_about_missing_cases_of_the_default_dataset(
+    tmp_path, tiny_dataset, details_writer, capsys, monkeypatch
+):
+    out = tmp_path / "results"
+    details_writer(out, MODEL, NEW, "pet2rep:fused|0", {"case_000": "a", "case_002": "b"})
+    args = ["submission", str(out), "--out", str(tmp_path / "s")]
+    monkeypatch.setenv("PET2REP_DATASET", str(tmp_path / "nowhere"))
+    assert main(args) == 0
+    assert f"note: completeness not checked (no dataset at {tmp_path / 'nowhere'}); pass --data" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setenv("PET2REP_DATASET", str(tiny_dataset))  # e.g. after --max-samples 2: written, with a warning
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "warning: task pet2rep:fused: 2 of 4 cases have no generated report (e.g. case_001, case_003)" in (
+        captured.err
+    )
+    assert read_reports_jsonl(tmp_path / "s" / "fused.jsonl") == {"case_000": "a", "case_002": "b"}
+    assert main([*args, "--strict"]) == 1
+    assert "pet2rep submission: error: task pet2rep:fused: 2 of 4 cases" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

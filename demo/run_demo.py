@@ -111,13 +111,54 @@ class _Steps:
 
 
 # ----------------------------------------------------------------------------------------------- steps
+#: Written beside the cohort: what made it and the digest of its files, so an unchanged cohort is not made again.
+COHORT_STAMP = ".pet2rep-demo-cohort.json"
+
+
+def _cohort_digest(folders: list[Path]) -> str:
+    """sha256 over the relative path and bytes of every file of the case folders, in sorted order."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = folders[0].parent if folders else Path()
+    for path in sorted(p for folder in folders for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def _reusable_cohort(args: argparse.Namespace, recipe: dict) -> list[Path] | None:
+    """The case folders of an earlier run with the same recipe whose files are unchanged, else None."""
+    stamp = args.data / COHORT_STAMP
+    try:
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folders = [args.data / f"synth_{i:04d}" for i in range(args.n)]
+    if recorded.get("recipe") != recipe or not all(p.is_dir() for p in folders):
+        return None
+    return folders if _cohort_digest(folders) == recorded.get("digest") else None
+
+
 def make_cohort(args: argparse.Namespace) -> list[Path]:
-    """Step 1: the synthetic cohort (stale ``synth_*`` cases of an earlier, larger run are removed)."""
+    """Step 1: the synthetic cohort, reused when an earlier run made the same one and its files are unchanged
+    (stale ``synth_*`` cases of an earlier, larger run are removed)."""
     import shutil
 
+    import pet2rep
     from pet2rep.synth import synthesize_cohort
 
-    folders = synthesize_cohort(args.data, args.n, seed=args.seed, size=args.size, progress=not args.no_progress)
+    recipe = {"n": args.n, "seed": args.seed, "size": args.size, "pet2rep": pet2rep.__version__}
+    folders = _reusable_cohort(args, recipe)
+    if folders is not None:
+        print(f"      reusing the unchanged cohort in {args.data} (same recipe, files match their digest)")
+    else:
+        (args.data / COHORT_STAMP).unlink(missing_ok=True)
+        folders = synthesize_cohort(args.data, args.n, seed=args.seed, size=args.size, progress=not args.no_progress)
+        stamp = {"recipe": recipe, "digest": _cohort_digest(folders)}
+        (args.data / COHORT_STAMP).write_text(json.dumps(stamp, indent=1) + "\n", encoding="utf-8")
     keep = {p.name for p in folders}
     for stale in sorted(p for p in args.data.iterdir() if _CASE_DIR.match(p.name) and p.name not in keep):
         shutil.rmtree(stale)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from PIL import Image
-from run_demo import MODELS, main
+from run_demo import COHORT_STAMP, MODELS, build_parser, main, make_cohort
 
 from pet2rep.paper import baseline_row
 from pet2rep.reports import read_reports_jsonl
@@ -58,7 +58,7 @@ def test_demo_writes_every_artifact(demo_run):
     assert "features: case_id, images, image_names, report" in printed
 
     # predictions: one JSONL per model covering every case
-    case_ids = sorted(p.name for p in paths["data"].iterdir())
+    case_ids = sorted(p.name for p in paths["data"].iterdir() if p.is_dir())  # (beside them: the cohort stamp)
     assert len(case_ids) == N
     for key in MODELS:
         preds = read_reports_jsonl(out / "predictions" / f"{key}.jsonl")
@@ -119,6 +119,28 @@ def test_a_second_run_reports_already_recorded(demo_run):
     assert code == 0
     assert printed.count("already recorded") == len(MODELS)
     assert len(list((paths["store"] / "submissions").glob("*.json"))) == len(MODELS)
+
+
+def test_a_second_run_reuses_the_unchanged_cohort(demo_run):
+    paths, [(_, first), (_, second)] = demo_run
+    assert "reusing the unchanged cohort" not in first
+    assert f"reusing the unchanged cohort in {paths['data']}" in second
+    stamp = json.loads((paths["data"] / COHORT_STAMP).read_text(encoding="utf-8"))
+    assert stamp["recipe"]["n"] == N and stamp["digest"].startswith("sha256:")
+
+
+def test_a_changed_or_different_cohort_is_made_again(tmp_path, capsys):
+    argv = [*("--n", "1", "--size", "small", "--data", str(tmp_path / "synthetic"))]
+    args = build_parser().parse_args(argv)
+    first = make_cohort(args)
+    report = first[0] / "report.txt"
+    original = report.read_bytes()
+    assert make_cohort(args) == first and "reusing" in capsys.readouterr().out
+    report.write_text("edited by hand", encoding="utf-8")
+    make_cohort(args)
+    assert "reusing" not in capsys.readouterr().out and report.read_bytes() == original
+    make_cohort(build_parser().parse_args([*argv, "--seed", "1"]))  # another recipe
+    assert "reusing" not in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,10 @@
 A test set is named by its ``name``, ``version``, case count and the content hash of its build:
 
 - the paper's cohort (:data:`PAPER_TEST_SET`, ``PET2Rep-565``: private, its numbers only published);
-- the references this Space holds: a folder written by ``pet2rep build`` carries its content hash in the dataset
-  card (``content hash of the parquet files: `sha256:...` ``), read here as written (never recomputed another
-  way); a JSONL of references has no card and is named by the SHA-256 of its reports (``reports-sha256:...``).
+- the references this Space holds: a folder written by ``pet2rep build`` carries its benchmark version (pet2rep
+  version and content hash) in the dataset card, read here as written (never recomputed another way:
+  :func:`pet2rep.dataset.card.benchmark_version`); a JSONL of references has no card and is named by the SHA-256
+  of its reports (``reports-sha256:...``).
 
 Synthetic and demo test sets (e.g. the 24 phantom cases of ``make demo``) are labelled as such wherever a score is
 shown: ranking a model on them says nothing about real reports.
@@ -28,9 +29,6 @@ KINDS = ("private", "public", "synthetic", "demo")
 TOY_KINDS = ("synthetic", "demo")
 #: The content hash written by ``pet2rep build`` (its card) or, for a references JSONL, the hash of its reports.
 CONTENT_HASH = re.compile(r"^(sha256|reports-sha256):[0-9a-f]{64}$")
-_CARD_HASH = re.compile(r"content hash of the parquet files: `(sha256:[0-9a-f]{64})`")
-_CARD_VERSION = re.compile(r"^# .*\(built with pet2rep ([^)\s]+)\)", re.MULTILINE)
-_CARD_NAME = re.compile(r"^pretty_name:\s*[\"']?([^\"'\n]+?)[\"']?\s*$", re.MULTILINE)
 #: Case ids written by ``pet2rep synth`` (``synth_0000`` ...): a build made only of them is synthetic.
 _SYNTH_ID = re.compile(r"^synth_\d+$")
 MAX_NAME_CHARS = 100
@@ -121,17 +119,13 @@ def reports_hash(reports: Mapping[str, str]) -> str:
 
 def read_card(folder: str | Path) -> dict:
     """What a ``pet2rep build`` card says about its test set: ``name``, ``version``, ``content_hash`` (each
-    ``None`` when the card, or that line of it, is absent)."""
-    path = Path(folder) / "README.md"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    found = {}
-    for key, pattern in (("name", _CARD_NAME), ("version", _CARD_VERSION), ("content_hash", _CARD_HASH)):
-        m = pattern.search(text)
-        found[key] = m.group(1).strip() if m else None
-    return found
+    ``None`` when the folder has no such card)."""
+    from pet2rep.dataset.card import benchmark_version
+
+    found = benchmark_version(folder)
+    if found is None:
+        return {"name": None, "version": None, "content_hash": None}
+    return {"name": found.name, "version": found.pet2rep_version, "content_hash": found.content_hash}
 
 
 def describe_references(

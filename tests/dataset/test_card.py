@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import datasets
 import yaml
 from datasets.info import DatasetInfosDict
@@ -75,3 +77,45 @@ def test_card_follows_the_render_options(cohort, tmp_path):
     _, body = read_card(summary.out)
     assert "z-scored HU" in body and "2 coronal planes 6 PET voxels apart" in body and "square in mm" in body
     assert summary.rows == {"fused": {"test": 4}}
+
+
+def test_benchmark_version_on_card_rows_and_files(built, tmp_path):
+    import pyarrow.parquet as pq
+
+    from pet2rep import __version__
+    from pet2rep.dataset import benchmark_version, content_hash
+
+    found = benchmark_version(built.out)
+    assert found is not None and found.record() == {
+        "name": "PET2Rep",
+        "pet2rep_version": __version__,
+        "content_hash": built.content_hash,
+    }
+    assert found.content_hash == content_hash(built.out)  # the hash is of the parquet files, which exclude the card
+    meta, _ = read_card(built.out)
+    assert meta["pet2rep"]["content_hash"] == built.content_hash
+    assert {c["config_name"]: c["version"] for c in meta["configs"]} == dict.fromkeys(DATASET_CONFIGS, __version__)
+    # each row set: a loaded split says which pet2rep made it (datasets would say 0.0.0), each file says it too
+    ds = datasets.load_dataset(str(built.out), "mip", split="test", cache_dir=str(tmp_path / "cache"))
+    assert str(ds.info.version) == __version__
+    for file in built.files:
+        recorded = json.loads(pq.read_metadata(file).metadata[b"pet2rep"])
+        assert recorded == {"pet2rep_version": __version__, "config": file.parent.name, "split": "test"}
+
+
+def test_benchmark_version_of_older_and_foreign_cards(built, tmp_path):
+    from pet2rep.dataset import benchmark_version
+
+    text = (built.out / "README.md").read_text(encoding="utf-8")
+    meta_text, body = text.split("---\n")[1:3]
+    meta = yaml.safe_load(meta_text)
+    del meta["pet2rep"]  # a card written before the YAML block: read from its prose
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "README.md").write_text(f"---\n{yaml.safe_dump(meta)}---\n{body}", encoding="utf-8")
+    assert benchmark_version(older) == benchmark_version(built.out)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "README.md").write_text("---\npretty_name: Other\n---\n# Some dataset\n", encoding="utf-8")
+    assert benchmark_version(foreign) is None
+    assert benchmark_version(tmp_path / "missing") is None

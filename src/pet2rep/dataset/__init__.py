@@ -28,6 +28,8 @@ _EXPORTS = {
     "build_dataset": "build",
     "describe": "build",
     "parse_size": "build",
+    "BenchmarkVersion": "card",
+    "benchmark_version": "card",
     "card_metadata": "card",
     "card_text": "card",
     "read_card": "card",

@@ -236,7 +236,9 @@ def build_dataset(
         t0 = time.perf_counter()
         summary.content_hash = content_hash(staged)
         split_names = {config: list(info.splits) for config, info in summary.infos.items()}
-        metadata = card_metadata(summary.infos, split_names, license=license, pretty_name=pretty_name)
+        metadata = card_metadata(
+            summary.infos, split_names, license=license, pretty_name=pretty_name, content_hash=summary.content_hash
+        )
         (staged / "README.md").write_text(card_text(metadata, summary=summary, options=options), encoding="utf-8")
         _install(staged, out)
         summary.files = dataset_files(out)

@@ -7,6 +7,7 @@ module only computes the values that fill it, from the build's counts and the re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -22,13 +23,16 @@ from pet2rep.dataset.schema import (
     NIFTI_COMPRESS_LEVEL,
     PNG_COMPRESS_LEVEL,
 )
-from pet2rep.errors import InputError, MissingFileError, require
+from pet2rep.errors import InputError, MissingFileError, Pet2RepError, require
 from pet2rep.imaging.cases import BUILD_MARKER
 from pet2rep.imaging.render_options import RenderOptions
 from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
 from pet2rep.vocab import LANGS
 
 TEMPLATE = "card_template.md"
+#: The YAML block of the card that holds the benchmark version (:func:`benchmark_version`).
+BENCHMARK_KEY = "pet2rep"
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def read_card(folder: str | Path) -> tuple[dict, str]:
@@ -69,14 +73,21 @@ def _size_category(n: int) -> str:
     return "100K<n<1M"
 
 
-def card_metadata(infos: dict, splits: dict[str, list[str]], *, license: str, pretty_name: str) -> dict:
-    """The YAML header of the card: Hub metadata, ``configs:`` (fused default) and ``dataset_info:``.
+def card_metadata(
+    infos: dict, splits: dict[str, list[str]], *, license: str, pretty_name: str, content_hash: str = ""
+) -> dict:
+    """The YAML header of the card: Hub metadata, ``configs:`` (fused default), ``dataset_info:`` and the
+    benchmark version (``pet2rep:``, :func:`benchmark_version`).
+
+    Every ``configs:`` entry carries ``version:`` (the pet2rep version), which ``datasets`` passes on to each loaded
+    split: ``load_dataset(folder, "fused", split="test").info.version`` is the version that built the rows.
 
     Args:
         infos: config -> ``datasets.DatasetInfo`` (splits with their counts and sizes).
         splits: config -> its split names, in file order.
         license: the card's ``license:``.
         pretty_name: the card's ``pretty_name:``.
+        content_hash: :func:`~pet2rep.dataset.parquet.content_hash` of the parquet files (the test set's identity).
     """
     n_cases = max((sum(counts.values()) for counts in split_counts(infos).values()), default=0)
     configs = []
@@ -84,6 +95,7 @@ def card_metadata(infos: dict, splits: dict[str, list[str]], *, license: str, pr
         entry: dict[str, Any] = {"config_name": config}
         if config == DEFAULT_CONFIG:
             entry["default"] = True
+        entry["version"] = __version__
         entry["data_files"] = [{"split": s, "path": f"{config}/{s}-*.parquet"} for s in splits[config]]
         configs.append(entry)
     dataset_info = []
@@ -98,9 +110,54 @@ def card_metadata(infos: dict, splits: dict[str, list[str]], *, license: str, pr
         "task_categories": ["image-to-text"],
         "tags": ["medical", "pet-ct", "radiology-report-generation", "nuclear-medicine", "pet2rep"],
         "size_categories": [_size_category(n_cases)],
+        BENCHMARK_KEY: {"benchmark": pretty_name, "pet2rep_version": __version__, "content_hash": content_hash},
         "configs": configs,
         "dataset_info": dataset_info,
     }
+
+
+@dataclass(frozen=True)
+class BenchmarkVersion:
+    """What identifies a built test set: the pet2rep version that built it and the content hash of its files.
+
+    Attributes:
+        name: the card's ``pretty_name`` (``PET2Rep`` unless the build was given another name).
+        pet2rep_version: the version of pet2rep that rendered the rows.
+        content_hash: ``sha256:<hex>`` of the parquet files (:func:`~pet2rep.dataset.parquet.content_hash`).
+    """
+
+    name: str
+    pet2rep_version: str
+    content_hash: str
+
+    def record(self) -> dict[str, str]:
+        return {"name": self.name, "pet2rep_version": self.pet2rep_version, "content_hash": self.content_hash}
+
+    def __str__(self) -> str:
+        return f"{self.name} (pet2rep {self.pet2rep_version}, {self.content_hash[:19]})"
+
+
+def benchmark_version(folder: str | Path) -> BenchmarkVersion | None:
+    """The benchmark version a ``pet2rep build`` card records; None when the folder has no such card.
+
+    Read from the card's ``pet2rep:`` YAML block; a card written before that block existed is read from its text
+    ("built with pet2rep X", "content hash of the parquet files: `sha256:...`").
+    """
+    try:
+        meta, body = read_card(folder)
+    except Pet2RepError:
+        return None
+    block = meta.get(BENCHMARK_KEY)
+    name = str(meta.get("pretty_name") or "PET2Rep")
+    if isinstance(block, dict) and block.get("pet2rep_version") and _HASH.fullmatch(str(block.get("content_hash"))):
+        return BenchmarkVersion(
+            str(block.get("benchmark") or name), str(block["pet2rep_version"]), block["content_hash"]
+        )
+    version = re.search(r"built with pet2rep ([^)\s]+)\)", body)
+    digest = re.search(r"content hash of the parquet files: `(sha256:[0-9a-f]{64})`", body)
+    if version and digest:
+        return BenchmarkVersion(name, version.group(1), digest.group(1))
+    return None
 
 
 def _render_values(options: RenderOptions) -> dict[str, str]:
@@ -171,4 +228,12 @@ def card_text(metadata: dict, *, summary, options: RenderOptions) -> str:
     return Template(template).substitute(values)
 
 
-__all__ = ["card_metadata", "card_text", "read_card", "split_counts"]
+__all__ = [
+    "BENCHMARK_KEY",
+    "BenchmarkVersion",
+    "benchmark_version",
+    "card_metadata",
+    "card_text",
+    "read_card",
+    "split_counts",
+]

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pet2rep import __version__
 from pet2rep.dataset.schema import DEFAULT_MAX_SHARD_BYTES, ROW_GROUP_ROWS, features
 from pet2rep.errors import require
 
@@ -92,7 +93,16 @@ class SplitWriter:
 
         writer, self._writer = self._writer, None
         try:
-            writer.add_key_value_metadata({"content_defined_chunking": json.dumps(ds_config.DEFAULT_CDC_OPTIONS)})
+            writer.add_key_value_metadata(
+                {
+                    "content_defined_chunking": json.dumps(ds_config.DEFAULT_CDC_OPTIONS),
+                    # which software made these rows: the benchmark version of each row set (the content hash of
+                    # the files, which cannot be inside them, is in the card: pet2rep.dataset.card.benchmark_version)
+                    "pet2rep": json.dumps(
+                        {"pet2rep_version": __version__, "config": self.config, "split": self.split}, sort_keys=True
+                    ),
+                }
+            )
         finally:
             writer.close()
 

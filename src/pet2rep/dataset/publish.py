@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from pet2rep import __version__
-from pet2rep.dataset.card import read_card
+from pet2rep.dataset.card import benchmark_version, read_card
 from pet2rep.dataset.parquet import content_hash
 from pet2rep.errors import HubError, InputError, MissingFileError, require
 
@@ -25,7 +25,7 @@ def check_build(folder: str | Path) -> dict:
     root = Path(folder)
     if not root.is_dir():
         raise MissingFileError(f"dataset folder not found: {root}")
-    meta, body = read_card(root)
+    meta, _ = read_card(root)
     configs = [c.get("config_name") for c in meta.get("configs") or [] if isinstance(c, dict)]
     if not configs:
         raise InputError(
@@ -34,11 +34,11 @@ def check_build(folder: str | Path) -> dict:
     empty = [c for c in configs if not any((root / str(c)).glob("*.parquet"))]
     if empty:
         raise InputError(f"{root}: config(s) {', '.join(map(str, empty))} have no parquet files; rebuild the folder")
-    m = re.search(r"content hash of the parquet files: `(sha256:[0-9a-f]{64})`", body)
-    if m and m.group(1) != content_hash(root):
+    recorded = benchmark_version(root)
+    if recorded is not None and recorded.content_hash != content_hash(root):
         raise InputError(
-            f"{root}: the parquet files do not match the card's content hash {m.group(1)} (a partial or edited "
-            "build); rebuild it with pet2rep build"
+            f"{root}: the parquet files do not match the card's content hash {recorded.content_hash} (a partial or "
+            "edited build); rebuild it with pet2rep build"
         )
     return meta
 

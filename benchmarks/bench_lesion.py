@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="small")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--picture", type=Path, help="write one case's three strategies side by side here")
-    parser.add_argument("--picture-case", default=None, help="case id of the picture (default: the first)")
+    parser.add_argument(
+        "--picture-case",
+        default=None,
+        help="case id of the picture (default: the case whose lesions the center planes miss most)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
 
@@ -99,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         fallbacks: dict[str, int] = dict.fromkeys(STRATEGIES, 0)
         preds: dict[str, list[str]] = {s: [] for s in STRATEGIES}
         refs: list[str] = []
+        center_hit: dict[str, float] = {}  # case -> fraction of its lesion components the center planes cut
         for case in cases:
             vols = load_case_volumes(case)
             atlas = load_atlas(case.root)
@@ -109,9 +114,13 @@ def main(argv: list[str] | None = None) -> int:
                 fallbacks[strategy] += sel["slice_fallback"] is not None
                 if sel["lesion_coverage"] is not None:
                     coverage[strategy].append(sel["lesion_coverage"])
+                    if strategy == "center":
+                        center_hit[case.case_id] = sel["lesion_coverage"]["components"]
                 preds[strategy].append(read_report(rc.images, rc.image_names, atlas))
-            if args.picture is not None and case.case_id == (args.picture_case or cases[0].case_id):
-                picture(vols, args.picture)
+        if args.picture is not None:
+            pick = args.picture_case or min(center_hit, key=center_hit.__getitem__, default=cases[0].case_id)
+            print(f"picture: {pick} (the center planes cut {center_hit.get(pick, 1.0):.0%} of its lesion components)")
+            picture(load_case_volumes(next(c for c in cases if c.case_id == pick)), args.picture)
 
         times: dict[str, list[float]] = {"center": [], "lesion": []}
         for _ in range(args.repeat):

@@ -89,6 +89,27 @@ def test_minimum_spacing_is_kept_and_checked():
         choose_planes(comps, 0, min_gap_vox=1, centre=0)
 
 
+def test_planes_beyond_coverage_stand_for_the_center_planes():
+    m = np.zeros((5, 60, 5), dtype=bool)
+    m[2, 20:23, 2] = True  # one lesion, planes 20..22: covered by the first plane
+    comps = lesion_components(m)
+    # without fill: the lesion's plane nearest the centre, then empty planes nearest the centre
+    assert choose_planes(comps, 3, min_gap_vox=3, centre=30) == [22, 27, 30]
+    # with the paper's planes: the lesion's plane, then the center planes it does not stand for
+    assert choose_planes(comps, 3, min_gap_vox=3, centre=30, fill=[20, 30, 40]) == [22, 30, 40]
+    # a center plane within the gap of a chosen plane is already stood for: the next one is used
+    assert choose_planes(comps, 3, min_gap_vox=3, centre=30, fill=[21, 32, 42]) == [22, 32, 42]
+    # a center plane blocked but not stood for: the nearest allowed plane to it
+    m2 = np.zeros((5, 60, 5), dtype=bool)
+    m2[2, 28, 2] = True
+    planes = choose_planes(lesion_components(m2), 3, min_gap_vox=5, centre=30, fill=[20, 30, 40])
+    assert planes == [20, 28, 40]  # 30 is within 5 of the lesion plane 28: it stands for it
+    # every component still comes first: two lesions, two planes, whatever the fill
+    m3 = np.zeros((5, 60, 5), dtype=bool)
+    m3[2, 5, 2] = m3[2, 55, 2] = True
+    assert choose_planes(lesion_components(m3), 2, min_gap_vox=3, centre=30, fill=[20, 30, 40]) == [5, 55]
+
+
 def test_hotspot_finds_a_focus_and_excludes_the_brain_and_bladder():
     suv = np.full((40, 40, 100), 1.0, dtype=np.float32)  # body: z 0..99, head at the top (high z)
     suv[15:25, 15:25, 92:99] = 9.0  # brain: top 12 %

@@ -132,11 +132,26 @@ def features(config: str):
 
     check_configs([config])
     string = datasets.Value("string")
+    planes: dict = {"slice_indices": datasets.List(datasets.Value("int32"))}
+    if config in IMAGE_CONFIGS:  # how the pictured planes were chosen, beside them
+        f64, i32 = datasets.Value("float64"), datasets.Value("int32")
+        planes.update(
+            slice_strategy=string,
+            lesion_coverage={
+                "components": f64,
+                "volume": f64,
+                "in_plane_volume": f64,
+                "n_components": i32,
+                "n_components_hit": i32,
+                "lesion_volume_ml": f64,
+            },
+            mask_overlay=datasets.Value("bool"),
+        )
     common = {
         "report": string,
         "report_en": string,
         "ce_labels": {organ: datasets.List(string) for organ in ORGANS},
-        "slice_indices": datasets.List(datasets.Value("int32")),
+        **planes,
         "sex": string,
         "age": datasets.Value("int32"),
         "suv_factor": datasets.Value("float64"),
@@ -145,21 +160,6 @@ def features(config: str):
         "source_format": string,
         **dict.fromkeys(DICOM_UID_FIELDS, string),
     }
-    if config in IMAGE_CONFIGS:
-        f64, i32 = datasets.Value("float64"), datasets.Value("int32")
-        common = {
-            "slice_strategy": string,
-            "lesion_coverage": {
-                "components": f64,
-                "volume": f64,
-                "in_plane_volume": f64,
-                "n_components": i32,
-                "n_components_hit": i32,
-                "lesion_volume_ml": f64,
-            },
-            "mask_overlay": datasets.Value("bool"),
-            **common,
-        }
     if config == VOLUME_CONFIG:
         head = {"case_id": string, "ct": datasets.Nifti(), "suv": datasets.Nifti()}
     else:

@@ -109,8 +109,9 @@ _STRATEGY_TEXT = {
     "voxels apart that cut as many lesion components and as much lesion volume as possible; a case without a mask "
     "uses SUV hot spots, an empty mask the planes above",
     "hotspot": "planes through SUV hot spots (`--slices hotspot`, no mask needed): foci above a PERCIST-like SUV "
-    "threshold with brain, bladder, heart and kidneys excluded (`pet2rep.imaging.slices.HotspotRule`), then the same "
-    "greedy choice of {n} planes at least {gap} PET voxels apart; a case without a hot spot uses the planes above",
+    "threshold with brain, bladder, heart and kidneys excluded (`pet2rep.imaging.slices.HotspotRule`), then a greedy "
+    "choice of {n} planes at least {gap} PET voxels apart that cut as many foci and as much of their volume as "
+    "possible; a case without a hot spot uses the planes above",
 }
 
 

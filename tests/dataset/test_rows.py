@@ -54,7 +54,9 @@ def test_case_rows_for_several_configs_load_once(cohort, monkeypatch):
 
     calls = []
     original = render_mod.load_case_volumes
-    monkeypatch.setattr(rows_module, "load_case_volumes", lambda case: calls.append(case.case_id) or original(case))
+    monkeypatch.setattr(
+        rows_module, "load_case_volumes", lambda case, *a: calls.append(case.case_id) or original(case, *a)
+    )
     case = discover_cases(cohort)[0]
     timings: dict[str, float] = {}
     rows = case_rows(case, ["volumes", "fused", "mip"], timings=timings)
@@ -69,13 +71,17 @@ def test_case_rows_for_several_configs_load_once(cohort, monkeypatch):
 def test_features_per_config():
     import datasets
 
-    for config in ("fused", "separate", "mip"):
+    for config in ("fused", "separate", "mip", "lesion"):
         f = features(config)
-        assert list(f)[:3] == ["case_id", "images", "image_names"]
+        assert list(f)[:4] == ["case_id", "images", "image_names", "report"]
+        strategy = ["slice_indices", "slice_strategy", "lesion_coverage", "mask_overlay"]
+        assert list(f)[list(f).index("slice_indices") :][:4] == strategy
+        assert f["mask_overlay"] == datasets.Value("bool")
         assert f["images"] == datasets.List(datasets.Image())
         assert f["age"] == datasets.Value("int32") and f["slice_indices"] == datasets.List(datasets.Value("int32"))
     v = features("volumes")
     assert isinstance(v["ct"], datasets.Nifti) and isinstance(v["suv"], datasets.Nifti) and "images" not in v
+    assert "slice_indices" in v and not {"slice_strategy", "lesion_coverage", "mask_overlay"} & set(v)
     with pytest.raises(InputError, match="unknown dataset config"):
         features("axial")
 

@@ -21,16 +21,16 @@ _real_case_rows = rows_module.case_rows
 _real_case_result = rows_module.case_result
 
 
-def _raise_for_synth_0001(case, configs, options=None, timings=None):
+def _raise_for_synth_0001(case, configs, options=None, timings=None, masks_dir=None):
     if case.case_id == "synth_0001":
         raise RuntimeError("a bug, not a bad case")
-    return _real_case_rows(case, configs, options, timings)
+    return _real_case_rows(case, configs, options, timings, masks_dir=masks_dir)
 
 
-def _kill_worker_for_synth_0002(case, configs, options):
+def _kill_worker_for_synth_0002(case, configs, options, masks_dir=None):
     if case.case_id == "synth_0002":
         os._exit(3)  # what an out-of-memory kill looks like to the pool
-    return _real_case_result(case, configs, options)
+    return _real_case_result(case, configs, options, masks_dir)
 
 
 def test_an_unexpected_error_is_reported_with_the_others_and_the_rest_written(cohort, tools, tmp_path, monkeypatch):

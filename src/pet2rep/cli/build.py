@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pet2rep.imaging.render_options import ASPECTS, CT_MODES, RenderOptions
+from pet2rep.cli.render_args import add_render_arguments, masks_dir_of, options_from_args
+from pet2rep.vocab import DATASET_CONFIGS
 
 DEFAULT_OUT = "data/pet2rep"
+#: The configs built without ``--configs`` (``lesion`` is asked for by name).
+DEFAULT_CONFIGS = "fused,separate,mip,volumes"
 
 
 def register(subparsers) -> None:
@@ -21,7 +24,9 @@ def register(subparsers) -> None:
             "with the images embedded. Cases that fail are reported with their reasons and left out; the exit "
             "status is 1 when any case failed, unless --allow-failures. At the end each config is loaded once by "
             "path so that load_dataset('<name of --out>', config) also works offline from any directory "
-            "(datasets cache)."
+            "(datasets cache). The key-slice and picture options are those of `pet2rep render`: --slices applies to "
+            "fused, separate, mip and the slice_indices of volumes (the lesion config always uses lesion), and "
+            "every picture row records slice_strategy, lesion_coverage and mask_overlay."
         ),
     )
     parser.add_argument(
@@ -30,8 +35,8 @@ def register(subparsers) -> None:
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder to write (default: {DEFAULT_OUT})")
     parser.add_argument(
         "--configs",
-        default="fused,separate,mip,volumes",
-        help="comma-separated configs among fused, separate, mip, volumes (default: all)",
+        default=DEFAULT_CONFIGS,
+        help=f"comma-separated configs among {', '.join(DATASET_CONFIGS)} (default: {DEFAULT_CONFIGS})",
     )
     parser.add_argument(
         "--num-proc", type=int, default=1, help="worker processes, cases split between them (default: 1)"
@@ -53,10 +58,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--max-shard-size", default="500MB", help="largest parquet shard, in Arrow bytes (default: 500MB)"
     )
-    parser.add_argument("--ct-mode", choices=CT_MODES, default=RenderOptions.ct_mode, help="CT gray mapping")
-    parser.add_argument(
-        "--aspect", choices=ASPECTS, default=RenderOptions.aspect, help="native PET-grid pixels or square mm pixels"
-    )
+    add_render_arguments(parser)
     parser.add_argument("--license", default="other", help="the card's license (that of the source cohort)")
     parser.add_argument(
         "--no-register",
@@ -70,7 +72,6 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pet2rep.dataset.build import build_dataset, describe, parse_size
-    from pet2rep.dataset.schema import DATASET_CONFIGS
     from pet2rep.errors import InputError
 
     configs = tuple(c.strip() for c in args.configs.split(",") if c.strip())
@@ -82,12 +83,15 @@ def run(args: argparse.Namespace) -> int:
         max_shard_bytes = parse_size(args.max_shard_size)
     except InputError as e:
         raise InputError(f"--max-shard-size: {e}") from e
+    options = options_from_args(args)
+    masks_dir = masks_dir_of(args)
     summary = build_dataset(
         args.data_dir,
         args.out,
         configs,
         num_proc=args.num_proc,
-        options=RenderOptions(ct_mode=args.ct_mode, aspect=args.aspect),
+        options=options,
+        masks_dir=masks_dir,
         max_shard_bytes=max_shard_bytes,
         register=not args.no_register,
         license=args.license,

@@ -35,7 +35,7 @@ from pet2rep.dataset.parquet import SplitWriter, content_hash, dataset_files
 from pet2rep.dataset.rows import CaseResult, case_result
 from pet2rep.dataset.schema import DATASET_CONFIGS, DATASET_NAME, DEFAULT_MAX_SHARD_BYTES, check_configs, dataset_info
 from pet2rep.dataset.splits import assign_splits
-from pet2rep.errors import InputError, LayoutError, Pet2RepError, require
+from pet2rep.errors import InputError, LayoutError, MissingFileError, Pet2RepError, require
 from pet2rep.imaging.cases import BUILD_MARKER, SPLITS, Case, scan_cases
 from pet2rep.imaging.render_options import RenderOptions
 
@@ -60,6 +60,7 @@ class BuildSummary:
         timings: seconds per phase (``cases``: load, render, encode and write every case; ``card``, ``register``).
         registered: the configs whose processed cache was refreshed for bare-name loading.
         no_report: ids of the built cases without a (Chinese) reference report: image-only cases.
+        masks_dir: the folder of lesion masks given to the build, or None (the cases' own masks only).
     """
 
     out: Path
@@ -74,6 +75,7 @@ class BuildSummary:
     timings: dict[str, float] = field(default_factory=dict)
     registered: tuple[str, ...] = ()
     no_report: list[str] = field(default_factory=list)
+    masks_dir: Path | None = None
 
     @property
     def rows(self) -> dict[str, dict[str, int]]:
@@ -119,6 +121,7 @@ def build_dataset(
     work_dir: str | Path | None = None,
     allow_missing_reports: bool = True,
     reports_dir: str | Path | None = None,
+    masks_dir: str | Path | None = None,
 ) -> BuildSummary:
     """Build the dataset from a folder of cases into the Hub layout at ``out``, streaming rows to parquet.
 
@@ -148,6 +151,9 @@ def build_dataset(
             case has a report (an image-only build) is always allowed.
         reports_dir: where the reports of DICOM studies are (``<case id | StudyInstanceUID | AccessionNumber>.txt``;
             default ``data_dir/reports``), as :func:`~pet2rep.imaging.cases.scan_cases` reads it.
+        masks_dir: a folder of lesion masks ``<case_id>.nii.gz`` (any segmentation tool) looked in before each case's
+            own mask (:func:`pet2rep.imaging.masks.find_mask`); the masks drive ``options.slice_strategy="lesion"``,
+            the ``lesion`` config, the rows' ``lesion_coverage`` and ``options.mask_overlay``.
 
     Returns:
         The :class:`BuildSummary`.
@@ -155,13 +161,17 @@ def build_dataset(
     Raises:
         InputError: bad arguments, an ``out`` that is not an earlier build, no case that could be built, or (without
             ``allow_missing_reports``) some cases with a report and some without.
-        LayoutError, MissingFileError: ``data_dir`` holds no case.
+        LayoutError, MissingFileError: ``data_dir`` holds no case; ``masks_dir`` is not a folder.
     """
     require("datasets", "hf")
     configs = check_configs(configs)
     options = options or RenderOptions()
     check("num_proc", num_proc, Integer(low=1))
     check("max_shard_bytes", max_shard_bytes, Integer(low=1))
+    if masks_dir is not None:
+        masks_dir = Path(masks_dir).expanduser().resolve()  # worker processes may start in another directory
+        if not masks_dir.is_dir():
+            raise MissingFileError(f"masks folder not found: {masks_dir} (expected a folder of <case_id>.nii.gz)")
     data_dir = Path(data_dir)
     out = Path(out).expanduser().resolve()
     _check_out(out)
@@ -181,7 +191,7 @@ def build_dataset(
     work_parent = Path(work_dir) if work_dir is not None else out.parent
     work_parent.mkdir(parents=True, exist_ok=True)
     work = Path(_mkdtemp(work_parent, f".{out.name}.build-"))
-    summary = BuildSummary(out=out, configs=configs, skipped=list(scan.skipped))
+    summary = BuildSummary(out=out, configs=configs, skipped=list(scan.skipped), masks_dir=masks_dir)
     writers: dict[tuple[str, str], SplitWriter] = {}
     try:
         staged = work / "staged"
@@ -193,7 +203,7 @@ def build_dataset(
         )
         t0 = time.perf_counter()
         built: dict[str, set[str]] = {c: set() for c in configs}
-        for split, result in _results(jobs, configs, options, num_proc, progress):
+        for split, result in _results(jobs, configs, options, num_proc, progress, masks_dir):
             if result.rows is None:
                 failures.append(CaseFailure(result.case_id, in_order, result.error, result.message))
                 continue
@@ -278,7 +288,12 @@ def _split(name: str, num_examples: int, num_bytes: int):
 
 
 def _results(
-    jobs: list[tuple[str, Case]], configs: tuple[str, ...], options: RenderOptions, num_proc: int, progress: bool
+    jobs: list[tuple[str, Case]],
+    configs: tuple[str, ...],
+    options: RenderOptions,
+    num_proc: int,
+    progress: bool,
+    masks_dir: Path | None = None,
 ) -> Iterator[tuple[str, CaseResult]]:
     """``(split, result)`` of every job, in job order: rendered here (``num_proc == 1``) or by worker processes."""
     from tqdm.auto import tqdm
@@ -286,11 +301,11 @@ def _results(
     with tqdm(total=len(jobs), desc="pet2rep build", unit="case", disable=not progress, file=sys.stderr) as bar:
         if num_proc == 1 or len(jobs) < 2:
             for split, case in jobs:
-                result = case_result(case, configs, options)
+                result = case_result(case, configs, options, masks_dir)
                 bar.update()
                 yield split, result
             return
-        for item in _pool_results(jobs, configs, options, min(num_proc, len(jobs))):
+        for item in _pool_results(jobs, configs, options, min(num_proc, len(jobs)), masks_dir):
             bar.update()
             yield item
 
@@ -307,7 +322,11 @@ def _new_pool(workers: int):
 
 
 def _pool_results(
-    jobs: list[tuple[str, Case]], configs: tuple[str, ...], options: RenderOptions, workers: int
+    jobs: list[tuple[str, Case]],
+    configs: tuple[str, ...],
+    options: RenderOptions,
+    workers: int,
+    masks_dir: Path | None = None,
 ) -> Iterator[tuple[str, CaseResult]]:
     """The worker-process side of :func:`_results`: a bounded window of cases in flight, results in job order.
 
@@ -326,7 +345,7 @@ def _pool_results(
             job = next(pending, None)
             if job is None:
                 return
-            window.append((*job, pool.submit(case_result, job[1], configs, options)))
+            window.append((*job, pool.submit(case_result, job[1], configs, options, masks_dir)))
 
     try:
         fill()
@@ -339,7 +358,7 @@ def _pool_results(
                 in_flight = [(split, case, future), *window]
                 window.clear()
                 for s, c, f in in_flight:
-                    yield s, _finished(f) or _alone(c, configs, options)
+                    yield s, _finished(f) or _alone(c, configs, options, masks_dir)
                 pool = _new_pool(workers)
                 fill()
                 continue
@@ -356,13 +375,13 @@ def _finished(future) -> CaseResult | None:
     return None
 
 
-def _alone(case: Case, configs: tuple[str, ...], options: RenderOptions) -> CaseResult:
+def _alone(case: Case, configs: tuple[str, ...], options: RenderOptions, masks_dir: Path | None = None) -> CaseResult:
     """:func:`case_result` in a process of its own; a process that dies is this case's failure."""
     from concurrent.futures.process import BrokenProcessPool
 
     with _new_pool(1) as pool:
         try:
-            return pool.submit(case_result, case, configs, options).result()
+            return pool.submit(case_result, case, configs, options, masks_dir).result()
         except BrokenProcessPool as e:
             return CaseResult(
                 case.case_id,

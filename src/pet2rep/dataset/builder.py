@@ -50,11 +50,14 @@ class Pet2RepConfig(datasets.BuilderConfig):
         render_options: how key slices are chosen and drawn (:class:`pet2rep.imaging.render.RenderOptions`).
         writer_batch_size: rows held in memory before the writer flushes (small for ``volumes``).
         failures_dir: when set, failed cases are recorded there and left out instead of raising.
+        masks_dir: a folder of lesion masks ``<case_id>.nii.gz`` looked in before each case's own
+            (:func:`pet2rep.imaging.masks.find_mask`).
     """
 
     render_options: RenderOptions = field(default_factory=RenderOptions)
     writer_batch_size: int = 32
     failures_dir: str | None = None
+    masks_dir: str | None = None
 
 
 class Pet2Rep(datasets.GeneratorBasedBuilder):
@@ -109,7 +112,7 @@ class Pet2Rep(datasets.GeneratorBasedBuilder):
         config = self.config
         for case in cases:
             try:
-                row = case_rows(case, (config.name,), config.render_options)[config.name]
+                row = case_rows(case, (config.name,), config.render_options, masks_dir=config.masks_dir)[config.name]
             except Pet2RepError as e:
                 self._fail(case.case_id, e)
                 continue

@@ -25,7 +25,7 @@ from pet2rep.dataset.schema import (
 )
 from pet2rep.errors import InputError, MissingFileError, Pet2RepError, require
 from pet2rep.imaging.cases import BUILD_MARKER
-from pet2rep.imaging.render_options import RenderOptions
+from pet2rep.imaging.render_options import MASK_OVERLAY_RGB, RenderOptions
 from pet2rep.paper import CITATION, PAPER_TITLE, PAPER_URL
 from pet2rep.vocab import LANGS
 
@@ -160,7 +160,47 @@ def benchmark_version(folder: str | Path) -> BenchmarkVersion | None:
     return None
 
 
-def _render_values(options: RenderOptions) -> dict[str, str]:
+_STRATEGY_TEXT = {
+    "center": "the planes above (`--slices center`, the paper's protocol)",
+    "lesion": "planes through the lesions (`--slices lesion`): a greedy choice of {n} planes at least {gap} PET "
+    "voxels apart that cut as many lesion components and as much lesion volume as possible, the planes left once "
+    "every lesion is cut being the paper's planes above; a case without a mask "
+    "uses SUV hot spots, an empty mask the planes above",
+    "hotspot": "planes through SUV hot spots (`--slices hotspot`, no mask needed): foci above a PERCIST-like SUV "
+    "threshold with brain, bladder, heart and kidneys excluded (`pet2rep.imaging.slices.HotspotRule`), then a greedy "
+    "choice of {n} planes at least {gap} PET voxels apart that cut as many foci and as much of their volume as "
+    "possible (the planes left once every focus is cut: the paper's planes above); a case without a hot spot uses "
+    "the planes above",
+}
+
+
+def _slice_choice(options: RenderOptions, masks_given: bool) -> str:
+    """The card's "Plane choice" text: the build's strategy, the ``lesion`` config's, where the masks came from."""
+    text = _STRATEGY_TEXT[options.slice_strategy].format(n=options.num_slices, gap=options.min_slice_gap_vox)
+    masks = (
+        "a masks folder given to the build (`--masks`), then the case folders' own"
+        if masks_given
+        else "the case folders (`seg.nii.gz`, autoPET `SEG.nii.gz`, nnU-Net `labels/<id>.nii.gz`)"
+    )
+    return (
+        f"`fused`, `separate`, `mip` and the `slice_indices` of `volumes`: {text}. `lesion`: always planes through "
+        f"the lesions (SUV hot spots without a mask). Lesion masks: {masks}. Each picture row records the strategy "
+        "used (`slice_strategy`) and the `lesion_coverage` of its planes against the case's mask."
+    )
+
+
+def _mask_overlay_text(options: RenderOptions) -> str:
+    if not options.mask_overlay:
+        return "off: no picture shows a segmentation."
+    rgb = ", ".join(str(c) for c in MASK_OVERLAY_RGB)
+    return (
+        f"on (`--mask-overlay`): the lesion mask's outline, 1 pixel wide in cyan (RGB {rgb}), is drawn on every fused "
+        "picture of a case with a mask (`mask_overlay` per row). A mask-prompted setting: the segmentation is given "
+        "to the model, so scores are not comparable with builds without it."
+    )
+
+
+def _render_values(options: RenderOptions, *, masks_given: bool = False) -> dict[str, str]:
     """The placeholders of "How the slices are made" that follow the render options."""
     ct_mode = (
         f"soft-tissue window W{options.ct_window[0]:g}/L{options.ct_window[1]:g} HU"
@@ -183,6 +223,8 @@ def _render_values(options: RenderOptions) -> dict[str, str]:
         "fusion_fade": f"{options.fusion_fade:.0%}",
         "mip_colormap": str(options.mip_colormap),
         "size_rule": size_rule,
+        "slice_choice": _slice_choice(options, masks_given),
+        "mask_overlay": _mask_overlay_text(options),
     }
 
 
@@ -222,7 +264,7 @@ def card_text(metadata: dict, *, summary, options: RenderOptions) -> str:
         "license": str(metadata.get("license")),
         "png_level": str(PNG_COMPRESS_LEVEL),
         "nifti_level": str(NIFTI_COMPRESS_LEVEL),
-        **_render_values(options),
+        **_render_values(options, masks_given=getattr(summary, "masks_dir", None) is not None),
     }
     template = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
     return Template(template).substitute(values)

@@ -14,13 +14,13 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pet2rep.dataset.schema import (
     DATASET_CONFIGS,
     DICOM_UID_FIELDS,
     IMAGE_CONFIGS,
-    LESION_CONFIG,
     NIFTI_COMPRESS_LEVEL,
     PNG_COMPRESS_LEVEL,
     VOLUME_CONFIG,
@@ -30,9 +30,9 @@ from pet2rep.errors import Pet2RepError
 from pet2rep.imaging.cases import Case
 from pet2rep.imaging.render import (
     RenderOptions,
-    choose_key_slices,
     load_case_volumes,
     render_volumes,
+    select_key_slices,
     volumes_on_pet_grid,
 )
 
@@ -103,8 +103,13 @@ def case_rows(
     configs: Sequence[str] = DATASET_CONFIGS,
     options: RenderOptions | None = None,
     timings: dict[str, float] | None = None,
+    masks_dir: str | Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The dataset rows of one case in several configs, loading its volumes once.
+
+    Picture rows record how their planes were chosen (``slice_strategy``: the strategy used, after any fallback),
+    the ``lesion_coverage`` of the planes (null without a lesion mask) and ``mask_overlay`` (lesion outlines drawn).
+    ``volumes`` rows carry the planes of ``options.slice_strategy`` in ``slice_indices``.
 
     Args:
         case: the case.
@@ -112,6 +117,8 @@ def case_rows(
         options: rendering options (defaults: :class:`~pet2rep.imaging.render.RenderOptions`).
         timings: if given, seconds are added under ``"render"`` (load, SUV, key planes, pictures), ``"png"``
             (PNG encoding), ``"nifti"`` (resampling and gzip of the ``volumes`` config) and ``"text"`` (reports, CE).
+        masks_dir: a folder of lesion masks ``<case_id>.nii.gz`` looked in before the case's own
+            (:func:`pet2rep.imaging.masks.find_mask`).
 
     Returns:
         config -> row (the columns of :func:`~pet2rep.dataset.schema.features`; images as
@@ -132,9 +139,10 @@ def case_rows(
     t = time.perf_counter()
     base = case_fields(case)  # cheap failures (reports) before any voxel is read
     t = tick("text", t)
-    vols = load_case_volumes(case)
+    vols = load_case_volumes(case, masks_dir)
     image_configs = [c for c in configs if c in IMAGE_CONFIGS]
     rendered = render_volumes(vols, image_configs, options) if image_configs else {}
+    rendered_options = {c: rc.options for c, rc in rendered.items()}
     t = tick("render", t)
     rows: dict[str, dict[str, Any]] = {}
     for config in image_configs:
@@ -144,15 +152,16 @@ def case_rows(
             "images": [{"bytes": encode_png(img), "path": None} for img in rc.images],
             "image_names": list(rc.image_names),
             **_grid_fields(vols, rc.slice_indices),
+            "slice_strategy": rc.selection["slice_strategy"],
+            "lesion_coverage": rc.selection["lesion_coverage"],
+            "mask_overlay": rc.mask_overlay,
         }
-        if config == LESION_CONFIG:
-            rows[config]["slice_strategy"] = rc.selection["slice_strategy"]
-            rows[config]["lesion_coverage"] = rc.selection["lesion_coverage"]
     del rendered
     t = tick("png", t)
     if VOLUME_CONFIG in configs:
-        planes = [c for c in image_configs if c != LESION_CONFIG]
-        indices = rows[planes[0]]["slice_indices"] if planes else choose_key_slices(vols, options)[0]
+        # the planes of options.slice_strategy: those of a picture config that used it (``lesion`` forces its own)
+        same = [c for c in image_configs if rendered_options[c].slice_strategy == options.slice_strategy]
+        indices = rows[same[0]]["slice_indices"] if same else select_key_slices(vols, options)[0]
         ct_img, suv_img = volumes_on_pet_grid(vols)
         grid = _grid_fields(vols, indices)
         del vols  # the SUV image may hold the loaded array; the CT is not needed any more
@@ -186,13 +195,15 @@ class CaseResult:
     message: str = ""
 
 
-def case_result(case: Case, configs: Sequence[str], options: RenderOptions | None = None) -> CaseResult:
+def case_result(
+    case: Case, configs: Sequence[str], options: RenderOptions | None = None, masks_dir: str | Path | None = None
+) -> CaseResult:
     """:func:`case_rows` for the build: a case that fails, for any reason, gives a :class:`CaseResult` saying why.
 
-    ``KeyboardInterrupt`` and ``SystemExit`` still stop the build.
+    ``KeyboardInterrupt`` and ``SystemExit`` still stop the build. Every argument is picklable (worker processes).
     """
     try:
-        return CaseResult(case.case_id, rows=case_rows(case, configs, options))
+        return CaseResult(case.case_id, rows=case_rows(case, configs, options, masks_dir=masks_dir))
     except Pet2RepError as e:
         return CaseResult(case.case_id, error=type(e).__name__, message=str(e))
     except Exception as e:  # an unexpected error in one case must not hide the others' rows and failures

@@ -14,7 +14,8 @@ from pet2rep.vocab import DATASET_CONFIGS, FINDINGS_KEY, IMAGE_CONFIGS
 #: ``fused`` is the default config (the configs themselves, in card order: :data:`pet2rep.vocab.DATASET_CONFIGS`).
 DEFAULT_CONFIG = "fused"
 VOLUME_CONFIG = "volumes"
-#: The config whose planes go through the lesions; its rows also carry ``slice_strategy`` and ``lesion_coverage``.
+#: The config whose planes always go through the lesions (every picture config's rows carry ``slice_strategy``,
+#: ``lesion_coverage`` and ``mask_overlay``).
 LESION_CONFIG = "lesion"
 CONFIG_DESCRIPTIONS = {
     "fused": "3 fused PET/CT coronal key slices (hot-iron PET over soft-tissue-window CT), the benchmark's default.",
@@ -78,15 +79,22 @@ FIELD_DOCS = (
     (
         "slice_strategy",
         "string",
-        "`lesion`: how its planes were chosen: `lesion` (lesion mask), `hotspot` (no mask: SUV hot spots) or `center` "
-        "(empty mask or no hot spot: the paper's planes)",
+        "picture configs: how the planes were chosen: `center` (the paper's planes; also the fallback for an empty "
+        "mask or no hot spot), `lesion` (through the lesion mask) or `hotspot` (SUV hot spots: `lesion` without a "
+        "mask). `lesion` always asks for `lesion`; the others use the build's `--slices`",
     ),
     (
         "lesion_coverage",
         "struct",
-        "`lesion`: fraction of the mask's lesion components a plane cuts (`components`), their share of the lesion "
-        "volume (`volume`), the lesion voxels on the planes (`in_plane_volume`), counts and volume in mL; null "
-        "without a lesion mask",
+        "picture configs: fraction of the mask's lesion components a plane cuts (`components`), their share of the "
+        "lesion volume (`volume`), the lesion voxels on the planes (`in_plane_volume`), counts and volume in mL, for "
+        "whatever strategy (so `center` rows show what the paper's planes miss); null without a lesion mask",
+    ),
+    (
+        "mask_overlay",
+        "bool",
+        "picture configs: the lesion mask's outline is drawn in cyan on the fused pictures (`--mask-overlay`, a "
+        "mask-prompted setting); false without the flag, without a mask, and for `separate`",
     ),
     ("sex", "string", "`M`, `F` or null (from `meta.json`)"),
     ("age", "int32", "age in completed years, or null"),
@@ -124,11 +132,26 @@ def features(config: str):
 
     check_configs([config])
     string = datasets.Value("string")
+    planes: dict = {"slice_indices": datasets.List(datasets.Value("int32"))}
+    if config in IMAGE_CONFIGS:  # how the pictured planes were chosen, beside them
+        f64, i32 = datasets.Value("float64"), datasets.Value("int32")
+        planes.update(
+            slice_strategy=string,
+            lesion_coverage={
+                "components": f64,
+                "volume": f64,
+                "in_plane_volume": f64,
+                "n_components": i32,
+                "n_components_hit": i32,
+                "lesion_volume_ml": f64,
+            },
+            mask_overlay=datasets.Value("bool"),
+        )
     common = {
         "report": string,
         "report_en": string,
         "ce_labels": {organ: datasets.List(string) for organ in ORGANS},
-        "slice_indices": datasets.List(datasets.Value("int32")),
+        **planes,
         "sex": string,
         "age": datasets.Value("int32"),
         "suv_factor": datasets.Value("float64"),
@@ -137,20 +160,6 @@ def features(config: str):
         "source_format": string,
         **dict.fromkeys(DICOM_UID_FIELDS, string),
     }
-    if config == LESION_CONFIG:
-        f64, i32 = datasets.Value("float64"), datasets.Value("int32")
-        common = {
-            "slice_strategy": string,
-            "lesion_coverage": {
-                "components": f64,
-                "volume": f64,
-                "in_plane_volume": f64,
-                "n_components": i32,
-                "n_components_hit": i32,
-                "lesion_volume_ml": f64,
-            },
-            **common,
-        }
     if config == VOLUME_CONFIG:
         head = {"case_id": string, "ct": datasets.Nifti(), "suv": datasets.Nifti()}
     else:

@@ -8,6 +8,11 @@ posterior plane). Pictures show the head at the top and the patient's right on t
 
 CT is sampled on the key planes only (trilinear, in world coordinates, -1024 HU outside the CT); the MIP uses
 PET alone. One call of :func:`render_all` loads the volumes once for any number of configs.
+
+With ``RenderOptions.mask_overlay`` the in-plane outline of the case's lesion mask is drawn on every fused picture
+(configs ``fused``, ``lesion`` and the fused slices of ``mip``; :func:`mask_outline`), 1 pixel wide in
+:data:`MASK_OVERLAY_RGB` (cyan), after the ``aspect`` resize (the mask is resized nearest-neighbour alongside), so
+the line stays one output pixel wide and on the lesion's edge.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from pet2rep import __version__
 from pet2rep.errors import GeometryError, InputError
@@ -36,6 +42,7 @@ from pet2rep.imaging.masks import find_mask, load_mask, voxel_volume_ml
 from pet2rep.imaging.render_options import (  # noqa: F401 - re-exported: users look for them here
     ASPECTS,
     CT_MODES,
+    MASK_OVERLAY_RGB,
     MIP_COLORMAPS,
     SLICE_AXIS,
     SLICE_STRATEGIES,
@@ -161,9 +168,15 @@ class RenderedCase:
     pet_shape: tuple[int, int, int] = (0, 0, 0)
     pet_spacing_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
     selection: dict = field(default_factory=dict)
+    mask_overlay: bool = False
+    mask_overlay_fallback: str | None = None
 
     def record(self) -> dict:
-        """The JSON sidecar of the CLI contract."""
+        """The JSON sidecar of the CLI contract.
+
+        ``mask_overlay`` says whether lesion outlines were drawn; ``mask_overlay_fallback`` why they were not when
+        ``options.mask_overlay`` asked for them (no lesion mask, or a config without fused pictures), else None.
+        """
         return {
             "case_id": self.case_id,
             "config": self.config,
@@ -182,6 +195,8 @@ class RenderedCase:
             },
             "options": _options_record(self.options),
             **self.selection,
+            "mask_overlay": self.mask_overlay,
+            "mask_overlay_fallback": self.mask_overlay_fallback,
             "pet2rep_version": __version__,
         }
 
@@ -271,7 +286,24 @@ def mip_rgb(suv_ras: np.ndarray, options: RenderOptions) -> np.ndarray:
     return np.repeat(g[..., None], 3, axis=2)
 
 
-def _image(rgb_or_gray: np.ndarray, options: RenderOptions, spacing: np.ndarray) -> Image.Image:
+def mask_outline(mask: np.ndarray) -> np.ndarray:
+    """The 1-pixel outline of a 2-D bool mask: its pixels with a 4-neighbour outside the mask or the picture."""
+    mask = np.asarray(mask, dtype=bool)
+    # the default structure is the 4-neighbour cross; border_value=0: pixels on the picture's edge are outline
+    return mask & ~ndimage.binary_erosion(mask, border_value=0)
+
+
+def draw_outline(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A copy of an RGB picture with :func:`mask_outline` of ``mask`` (same rows and columns) in
+    :data:`MASK_OVERLAY_RGB`."""
+    out = np.array(rgb, dtype=np.uint8, copy=True)
+    out[mask_outline(mask)] = MASK_OVERLAY_RGB
+    return out
+
+
+def _image(
+    rgb_or_gray: np.ndarray, options: RenderOptions, spacing: np.ndarray, mask: np.ndarray | None = None
+) -> Image.Image:
     arr = np.ascontiguousarray(rgb_or_gray)
     if arr.ndim == 2:
         arr = np.repeat(arr[..., None], 3, axis=2)
@@ -282,6 +314,12 @@ def _image(rgb_or_gray: np.ndarray, options: RenderOptions, spacing: np.ndarray)
         new_h = max(1, round(h * float(spacing[2]) / float(spacing[0])))
         if new_h != h:
             img = img.resize((w, new_h), Image.Resampling.BILINEAR)
+    if mask is not None:
+        if mask.shape != (img.height, img.width):  # the mask follows the picture's resize, without blending
+            mask = np.asarray(
+                Image.fromarray(mask.astype(np.uint8)).resize(img.size, Image.Resampling.NEAREST), dtype=bool
+            )
+        img = Image.fromarray(draw_outline(np.asarray(img), mask), mode="RGB")
     return img
 
 
@@ -317,6 +355,30 @@ def choose_key_slices(vols: CaseVolumes, options: RenderOptions, *, with_stats: 
     return key_slice_indices(centre, vols.pet_shape[1], options, where=where), survey
 
 
+def select_key_slices(
+    vols: CaseVolumes, options: RenderOptions, center: list[int] | None = None
+) -> tuple[list[int], dict]:
+    """The key planes of ``options.slice_strategy`` for loaded volumes, and the record of how they were chosen
+    (:func:`pet2rep.imaging.slices.select_slices`, with the case's lesion mask).
+
+    Args:
+        vols: the case's volumes.
+        options: the strategy, numbers of planes and spacings.
+        center: the ``center`` planes when already known (:func:`choose_key_slices`).
+    """
+    if center is None:
+        center = choose_key_slices(vols, options)[0]
+    return select_slices(
+        center,
+        options,
+        suv_ras=vols.suv,
+        voxel_ml=voxel_volume_ml(vols.pet_affine),
+        lesion_mask=vols.lesion_mask,
+        mask_name=vols.mask_name,
+        where=f"case {vols.case_id!r}",
+    )
+
+
 def _check_configs(configs: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     configs = tuple(configs)
     unknown = [c for c in configs if c not in IMAGE_CONFIGS]
@@ -332,6 +394,7 @@ def render_volumes(
 
     Every config places its planes with ``options.slice_strategy`` except ``lesion``, which always uses the
     ``lesion`` strategy (falling back to hot spots without a mask): :func:`pet2rep.imaging.slices.select_slices`.
+    With ``options.mask_overlay`` and a lesion mask, the fused pictures carry the mask's outline (module docstring).
     """
     options = options or RenderOptions()
     configs = _check_configs(configs)
@@ -343,15 +406,7 @@ def render_volumes(
         opts = replace(options, slice_strategy="lesion") if config == "lesion" else options
         config_options[config] = opts
         if opts.slice_strategy not in chosen:
-            chosen[opts.slice_strategy] = select_slices(
-                center,
-                opts,
-                suv_ras=vols.suv,
-                voxel_ml=voxel_volume_ml(vols.pet_affine),
-                lesion_mask=vols.lesion_mask,
-                mask_name=vols.mask_name,
-                where=f"case {vols.case_id!r}",
-            )
+            chosen[opts.slice_strategy] = select_key_slices(vols, opts, center)
     stats = (survey.mean_hu, survey.std_hu) if zscore else None
 
     window: dict = {"ct_mode": options.ct_mode}
@@ -368,31 +423,38 @@ def render_volumes(
     spacing = vols.pet_spacing_mm
     gray: dict[int, np.ndarray] = {}
     suv_planes: dict[int, np.ndarray] = {}
+    overlay = options.mask_overlay and vols.lesion_mask is not None
+    mask_planes: dict[int, np.ndarray | None] = {}
     for j in sorted({j for indices, _ in chosen.values() for j in indices}):
         hu = sample_plane(vols.ct, vols.ct_affine, vols.pet_affine, vols.pet_shape, 1, j, outside=AIR_HU)
         gray[j] = to_picture(ct_gray(hu, options, stats))
         suv_planes[j] = to_picture(np.asarray(vols.suv[:, j, :], dtype=np.float32))
+        mask_planes[j] = to_picture(vols.lesion_mask[:, j, :]) if overlay else None
 
     cid = vols.case_id
     out: dict[str, RenderedCase] = {}
     for config in configs:
         indices, selection = chosen[config_options[config].slice_strategy]
-        arrays: list[np.ndarray] = []
+        arrays: list[tuple[np.ndarray, np.ndarray | None]] = []  # picture, mask plane to outline on it
         names: list[str] = []
         if config == "mip":
-            arrays.append(mip_rgb(vols.suv, options))
+            arrays.append((mip_rgb(vols.suv, options), None))
             names.append(f"{cid}_mip.png")
         for j in indices:
             if config == "separate":
-                arrays += [gray[j], pet_rgb(suv_planes[j], options)]
+                arrays += [(gray[j], None), (pet_rgb(suv_planes[j], options), None)]
                 names += [f"{cid}_ct_{j}.png", f"{cid}_pet_{j}.png"]
             else:
-                arrays.append(fuse(gray[j], suv_planes[j], options))
+                arrays.append((fuse(gray[j], suv_planes[j], options), mask_planes[j]))
                 names.append(f"{cid}_fused_{j}.png")
+        drawn = overlay and config != "separate"
+        not_drawn = None
+        if options.mask_overlay and not drawn:
+            not_drawn = "no lesion mask" if vols.lesion_mask is None else f"config {config!r} has no fused picture"
         out[config] = RenderedCase(
             case_id=cid,
             config=config,
-            images=[_image(a, options, spacing) for a in arrays],
+            images=[_image(a, options, spacing, mask) for a, mask in arrays],
             image_names=names,
             slice_indices=list(indices),
             suv_factor=vols.suv_factor,
@@ -401,6 +463,8 @@ def render_volumes(
             pet_shape=vols.pet_shape,
             pet_spacing_mm=tuple(float(s) for s in spacing),  # type: ignore[arg-type]
             selection=selection,
+            mask_overlay=drawn,
+            mask_overlay_fallback=not_drawn,
         )
     return out
 

@@ -18,6 +18,8 @@ SLICE_AXIS = "coronal"
 #: How key slices are placed (:mod:`pet2rep.imaging.slices`): the paper's body centre, through the lesions of a
 #: mask, or through SUV hot spots.
 SLICE_STRATEGIES = ("center", "lesion", "hotspot")
+#: The colour of the lesion-mask outline drawn with ``mask_overlay`` (cyan: neither a gray nor a hot-iron colour).
+MASK_OVERLAY_RGB = (0, 255, 255)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class RenderOptions:
         slice_strategy: ``"center"`` (the paper's protocol), ``"lesion"`` (planes through the lesion mask) or
             ``"hotspot"`` (planes through SUV hot spots); see :mod:`pet2rep.imaging.slices`.
         min_slice_gap_vox: smallest distance in PET voxels between two planes chosen by ``lesion`` / ``hotspot``.
+        mask_overlay: draw the in-plane outline of the case's lesion mask on every fused picture (1 pixel wide, in
+            :data:`MASK_OVERLAY_RGB`): a mask-prompted setting, the segmentation given to the model. No effect on a
+            case without a mask, nor on CT, PET and MIP pictures.
     """
 
     num_slices: int = 3
@@ -56,6 +61,7 @@ class RenderOptions:
     body_threshold_hu: float = -500.0
     slice_strategy: str = "center"
     min_slice_gap_vox: int = 3
+    mask_overlay: bool = False
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> InputError:
@@ -82,6 +88,8 @@ class RenderOptions:
             raise bad("mip_colormap", describe(Options(*MIP_COLORMAPS)))
         if not satisfied(self.slice_strategy, Options(*SLICE_STRATEGIES)):
             raise bad("slice_strategy", describe(Options(*SLICE_STRATEGIES)))
+        if not isinstance(self.mask_overlay, bool):
+            raise bad("mask_overlay", "True or False")
 
 
 def _pair(value) -> bool:

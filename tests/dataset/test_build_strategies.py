@@ -17,7 +17,7 @@ from pet2rep.dataset.build import build_dataset
 from pet2rep.dataset.rows import case_rows
 from pet2rep.errors import MissingFileError
 from pet2rep.imaging.cases import discover_cases
-from pet2rep.imaging.render import MASK_OVERLAY_RGB, RenderOptions, load_case_volumes
+from pet2rep.imaging.render import MASK_OVERLAY_RGB, RenderOptions, load_case_volumes, render_volumes
 from pet2rep.vocab import DATASET_CONFIGS
 
 
@@ -59,9 +59,13 @@ def test_build_with_lesion_slices_masks_and_overlay(split_masks, tmp_path, capsy
         assert rows["separate"][cid]["mask_overlay"] is False  # no fused picture to draw on
         for config in ("separate", "mip", "volumes"):  # one strategy, the same planes everywhere
             assert rows[config][cid]["slice_indices"] == fused["slice_indices"]
-        assert fused["slice_indices"] != _truth(data / cid)["key_slices"]
+        # the planes the lesion strategy picks with that mask (the paper's planes where they already cut every
+        # lesion: the planes left once every lesion is cut are the center planes)
+        vols = load_case_volumes(cases[cid], masks)
+        lesion = render_volumes(vols, ("fused",), RenderOptions(slice_strategy="lesion"))["fused"]
+        assert fused["slice_indices"] == lesion.slice_indices and lesion.selection["slice_strategy"] == "lesion"
         # a plane shows an outline exactly when the mask (wherever it came from) has lesion voxels on it
-        mask = load_case_volumes(cases[cid], masks).lesion_mask
+        mask = vols.lesion_mask
         cyan = [np.all(np.asarray(img.convert("RGB")) == MASK_OVERLAY_RGB, axis=2).any() for img in fused["images"]]
         assert cyan == [bool(mask[:, j, :].any()) for j in fused["slice_indices"]] and any(cyan)
         assert "mask_overlay" not in rows["volumes"][cid]
@@ -86,12 +90,25 @@ def test_default_build_keeps_the_papers_planes_and_records_coverage(built, hf_ca
         assert row["lesion_coverage"]["n_components"] >= 1 and row["mask_overlay"] is False
 
 
-def test_volumes_alone_follow_the_strategy(cohort):
+def test_volumes_alone_follow_the_strategy(cohort, tmp_path):
+    import nibabel as nib
+
     case = discover_cases(cohort)[1]
+    key_slices = _truth(case.root)["key_slices"]
+    # a mask (on the RAS PET grid) with one lesion 6 planes in front of the paper's first plane
+    vols = load_case_volumes(case)
+    mask = np.zeros(vols.pet_shape, dtype=np.uint8)
+    x, z = (n // 2 for n in vols.pet_shape[::2])
+    mask[x : x + 2, key_slices[0] - 6, z : z + 2] = 1
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    nib.save(nib.Nifti1Image(mask, vols.pet_affine), masks / f"{case.case_id}.nii.gz")
     opts = RenderOptions(slice_strategy="lesion")
-    alone = case_rows(case, ["volumes"], opts)["volumes"]["slice_indices"]
-    assert alone == case_rows(case, ["fused"], opts)["fused"]["slice_indices"]
-    assert alone != _truth(case.root)["key_slices"]
+    alone = case_rows(case, ["volumes"], opts, masks_dir=masks)["volumes"]["slice_indices"]
+    assert alone == case_rows(case, ["fused"], opts, masks_dir=masks)["fused"]["slice_indices"]
+    # the lesion's plane, then the paper's planes it does not stand for: the middle one, then of the two outer ones
+    # (equally far from the centre) the lower
+    assert alone == [key_slices[0] - 6, key_slices[0], key_slices[1]]
     # with the lesion config only (which forces its own strategy), volumes still follow options.slice_strategy
     both = case_rows(case, ["lesion", "volumes"], RenderOptions())
     assert both["volumes"]["slice_indices"] == _truth(case.root)["key_slices"]

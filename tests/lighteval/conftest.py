@@ -38,10 +38,11 @@ def image_names(config: str) -> list[str]:
     return ["mip"] + [f"fused_{i}" for i in locations]
 
 
-def write_tiny_dataset(root: Path, n: int = 4, configs=IMAGE_CONFIGS, columns=None) -> Path:
+def write_tiny_dataset(root: Path, n: int = 4, configs=IMAGE_CONFIGS, columns=None, blue: int = 7) -> Path:
     """A folder `load_dataset(root, config)` loads offline: README.md with `configs:` + `<config>/test-*.parquet`.
 
-    Each image is a distinct solid colour whose red channel encodes (case, position) so tests can check the order.
+    Each image is a distinct solid colour whose red channel encodes (case, position) so tests can check the order;
+    `blue` (the blue channel of every image) makes a dataset of other content with the same cases.
     """
     import datasets
     from PIL import Image
@@ -54,7 +55,7 @@ def write_tiny_dataset(root: Path, n: int = 4, configs=IMAGE_CONFIGS, columns=No
         for case in range(n):
             rows["case_id"].append(f"case_{case:03d}")
             rows["images"].append(
-                [Image.new("RGB", (20, 22), (10 * case + pos, 40 * pos % 256, 7)) for pos in range(len(names))]
+                [Image.new("RGB", (20, 22), (10 * case + pos, 40 * pos % 256, blue)) for pos in range(len(names))]
             )
             rows["image_names"].append(names)
             rows["report"].append(REPORTS_ZH[case % len(REPORTS_ZH)])

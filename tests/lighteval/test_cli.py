@@ -97,7 +97,12 @@ def results(tmp_path, details_writer, monkeypatch):
 def test_submission_one_file_per_task_newest_run(results, tmp_path, capsys):
     out = tmp_path / "sub"
     assert main(["submission", str(results), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["fused.jsonl", "mip_en.jsonl", "separate.jsonl"]
+    assert sorted(p.name for p in out.glob("*.jsonl")) == ["fused.jsonl", "mip_en.jsonl", "separate.jsonl"]
+    assert sorted(p.name for p in out.glob("*.meta.json")) == [
+        "fused.meta.json",
+        "mip_en.meta.json",
+        "separate.meta.json",
+    ]
     fused = (out / "fused.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in fused] == [
         {"case_id": "case_a", "report": "报告A"},

@@ -113,7 +113,12 @@ def test_images_reached_the_model(lighteval_run, tiny_vlm):
 def test_submission_gives_one_jsonl_per_config_with_every_case(lighteval_run, synthetic_build, tmp_path, capsys):
     out = tmp_path / "sub"
     assert pet2rep_main(["submission", str(lighteval_run), "--out", str(out), "--data", str(synthetic_build)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["fused.jsonl", "separate.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fused.jsonl",
+        "fused.meta.json",
+        "separate.jsonl",
+        "separate.meta.json",
+    ]
     found = glue.collect_submissions(lighteval_run)
     for task in TASKS:
         lines = (out / f"{task.split(':')[1]}.jsonl").read_text(encoding="utf-8").splitlines()

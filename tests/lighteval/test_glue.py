@@ -321,6 +321,7 @@ def test_preflight_looks_for_the_default_dataset_next_to_the_task_file(
     repo = tmp_path / "repo"
     dataset_factory(repo / "data" / "pet2rep", n=1, configs=("fused",))
     (repo / "tasks").mkdir()
+    (repo / "tasks" / "pet2rep.py").touch()  # an existing file: lighteval reads a missing one as a module name
     monkeypatch.delenv(load.DATASET_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
     args = ["accelerate", f"model_name={tiny_vlm}", "pet2rep:fused|0", "--vision-model"]

@@ -1,4 +1,5 @@
-"""tasks/pet2rep.py: the lighteval task file (configs, prompt function, metric grouping, dataset loading)."""
+"""The lighteval tasks (pet2rep.lighteval.tasks, through a checkout's tasks/pet2rep.py): configs, prompt function,
+metric grouping, dataset loading."""
 
 from __future__ import annotations
 
@@ -96,9 +97,11 @@ def test_dataset_loader_stops_with_a_clear_message(task_module, tmp_path, datase
 def test_other_tasks_keep_lightevals_loader(task_module, monkeypatch):
     from lighteval.tasks.lighteval_task import LightevalTask
 
+    from pet2rep.lighteval import tasks
+
     seen = []
-    monkeypatch.setattr(task_module, "_lighteval_download_dataset_worker", lambda task: seen.append(task) or "orig")
-    other = LightevalTask(task_module._task("pet2rep", "fused"))
+    monkeypatch.setattr(tasks, "_lighteval_download_dataset_worker", lambda task: seen.append(task) or "orig")
+    other = LightevalTask(task_module.TASKS_TABLE[0])
     other.name = "gsm8k"
     assert LightevalTask.download_dataset_worker(other) == "orig" and seen == [other]
 

@@ -3,12 +3,15 @@
 Reads the details parquet files a ``lighteval accelerate ... --save-details --output-dir RESULTS_DIR`` run wrote
 for the pet2rep tasks (the newest run of the model when it ran several times) and writes ``{"case_id", "report"}``
 per line: ``OUT/fused.jsonl``, ``OUT/separate.jsonl``, ``OUT/mip.jsonl`` (``OUT/<config>_en.jsonl`` for the English
-tasks). ``OUT`` ending in ``.jsonl`` names the file itself when there is one task.
+tasks). ``OUT`` ending in ``.jsonl`` names the file itself when there is one task. Beside each file a sidecar
+``<name>.meta.json`` (as ``pet2rep generate`` writes) records the benchmark version the run was on (the pet2rep
+version and the test set's content hash, from the run's results file), the task, the model and the source files.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -48,6 +51,7 @@ def submission_filename(task: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from pet2rep import lighteval as glue
     from pet2rep.errors import InputError
+    from pet2rep.generate.runner import sidecar_path
     from pet2rep.reports import write_reports_jsonl
 
     found = glue.collect_submissions(args.results_dir, model=args.model)
@@ -88,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         target = out if out.suffix == ".jsonl" else out / submission_filename(task)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_reports_jsonl(target, dict(sorted(reports.items())))
+        meta = glue.submission_meta(task, source)
+        sidecar_path(target).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         empty = sum(1 for r in reports.values() if not r.strip())
         note = f", {empty} empty" if empty else ""
         print(f"{task}: {len(reports)} cases{note} -> {target} (from {source})")

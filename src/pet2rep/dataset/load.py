@@ -15,8 +15,8 @@ from pet2rep.dataset.schema import WRITER_BATCH_SIZE
 from pet2rep.errors import InputError, MissingFileError, require
 
 DATASET_ENV = "PET2REP_DATASET"
-#: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then in the
-#: repository that holds the task file.
+#: The local build (``pet2rep build DATA --out data/pet2rep``), looked up in the working directory, then (for a
+#: checkout's ``tasks/pet2rep.py``) in the repository that holds the task file.
 DEFAULT_DATASET = "data/pet2rep"
 SPLIT = "test"
 

@@ -1,6 +1,8 @@
-"""Library side of the lighteval task (``tasks/pet2rep.py``): pure helpers, no lighteval import at module level.
+"""Library side of the lighteval tasks: pure helpers, no lighteval import at module level.
 
-One module per concern:
+The task module itself is :mod:`pet2rep.lighteval.tasks` (``lighteval accelerate ... --custom-tasks
+pet2rep.lighteval.tasks``; a checkout's ``tasks/pet2rep.py`` re-exports it): it is the only module here that imports
+lighteval, and nothing imports it but lighteval. One module per concern:
 
 - :mod:`~pet2rep.lighteval.task`: a dataset row -> the fields of a lighteval ``Doc`` (:func:`doc_fields`), task
   names (:data:`SUITES`, :func:`parse_task_name`);
@@ -12,9 +14,11 @@ One module per concern:
 - :mod:`~pet2rep.lighteval.offline`: lighteval 0.13.0's downloads at import time, made offline-safe;
 - :mod:`~pet2rep.lighteval.details`: lighteval's details files read back (:func:`collect_submissions`) for
   ``pet2rep submission``;
+- :mod:`~pet2rep.lighteval.benchmark`: the benchmark version the tasks carry (pet2rep version, the test set's
+  content hash: :func:`dataset_content_hash`) and read back from a results file (:func:`results_benchmark`);
 - :mod:`~pet2rep.lighteval.launcher`: ``pet2rep-lighteval ARGS`` / ``python -m pet2rep.lighteval ARGS``.
 
-The names below are the task file's API (it imports this package as ``glue``); the dataset location and loader
+The names below are the task module's API (it imports this package as ``glue``); the dataset location and loader
 (:func:`resolve_dataset`, :func:`load_split`, :data:`SPLIT`) live in :mod:`pet2rep.dataset.load` and are listed here
 for it. Every import inside this package is absolute: ``lighteval`` always means the library.
 """
@@ -22,7 +26,8 @@ for it. Every import inside this package is absolute: ``lighteval`` always means
 from __future__ import annotations
 
 from pet2rep.dataset.load import SPLIT, load_split, resolve_dataset
-from pet2rep.lighteval.details import collect_submissions, find_details, read_details
+from pet2rep.lighteval.benchmark import BENCHMARK_FIELDS, dataset_content_hash, results_benchmark
+from pet2rep.lighteval.details import collect_submissions, find_details, read_details, results_file, submission_meta
 from pet2rep.lighteval.invocation import (
     ALLOW_TEXT_ONLY_ENV,
     TEXT_ONLY_COMMANDS,
@@ -47,6 +52,7 @@ from pet2rep.text.protocols import DEFAULT_PROTOCOL
 
 __all__ = [
     "ALLOW_TEXT_ONLY_ENV",
+    "BENCHMARK_FIELDS",
     "DEFAULT_PROTOCOL",
     "DEFAULT_REASONING_TAGS",
     "PROTOCOL_ENV",
@@ -59,6 +65,7 @@ __all__ = [
     "check_invocation",
     "collect_submissions",
     "corpus_scores",
+    "dataset_content_hash",
     "doc_fields",
     "find_details",
     "invocation_problems",
@@ -72,7 +79,10 @@ __all__ = [
     "resolve_dataset",
     "resolve_protocol",
     "response_text",
+    "results_benchmark",
+    "results_file",
     "skip_nltk_downloads_offline",
     "skip_tiny_benchmarks_download",
     "strip_reasoning",
+    "submission_meta",
 ]

@@ -81,3 +81,49 @@ def collect_submissions(results_dir: str | Path, *, model: str | None = None) ->
         if task not in newest or (f.parent.name, f.name) > (newest[task].parent.name, newest[task].name):
             newest[task] = f
     return {task: (f, read_details(f)) for task, f in sorted(newest.items())}
+
+
+def results_file(details_path: str | Path) -> Path | None:
+    """The results JSON of the run that wrote a details file, or None when it is not there.
+
+    ``OUT/details/MODEL/DATE/details_TASK|0_DATE.parquet`` -> ``OUT/results/MODEL/results_DATE.json`` (lighteval
+    names both after the same date id).
+    """
+    path = Path(details_path)
+    match = re.match(r"details_.+\|\d+_(.+)\.parquet$", path.name)
+    if not match:
+        return None
+    date_id = match.group(1)
+    model_dir = path.parent.parent  # OUT/details/MODEL
+    parts = model_dir.parts
+    if "details" not in parts:
+        return None
+    i = len(parts) - 1 - parts[::-1].index("details")
+    candidate = Path(*parts[:i], "results", *parts[i + 1 :]) / f"results_{date_id}.json"
+    return candidate if candidate.is_file() else None
+
+
+def submission_meta(task: str, details_path: str | Path) -> dict:
+    """What a submission from a lighteval run was made of: the benchmark version, task, model, source files.
+
+    The benchmark fields (``pet2rep_version``, ``dataset``, ``dataset_content_hash``: what the task config carried,
+    see :mod:`pet2rep.lighteval.benchmark`) come from the run's results file; None where it is missing or older.
+    """
+    import json
+
+    from pet2rep import __version__
+    from pet2rep.lighteval.benchmark import results_benchmark
+
+    results = results_file(details_path)
+    meta: dict = {"generator": "pet2rep submission (lighteval)", "task": task}
+    if results is None:
+        meta.update(dict.fromkeys(("pet2rep_version", "dataset", "dataset_content_hash")))
+        meta["model"] = None
+    else:
+        meta.update(results_benchmark(results, task))
+        general = json.loads(results.read_text(encoding="utf-8")).get("config_general") or {}
+        meta["model"] = general.get("model_name")
+    meta.update(
+        {"details": str(details_path), "results": None if results is None else str(results), "written_by": __version__}
+    )
+    return meta

@@ -1,8 +1,9 @@
 """Checks of a lighteval command line that runs pet2rep tasks, before lighteval loads anything.
 
 :func:`check_invocation` (task names, backends that drop the images, the protocol), :func:`invocation_problems`
-(plus: is the model a VLM?), what the task file runs when lighteval imports it; :func:`preflight` (plus: the dataset's
-configs and columns), what ``pet2rep-lighteval`` runs before it starts lighteval.
+(plus: is the model a VLM?), what the task module (``pet2rep.lighteval.tasks``) runs when lighteval imports it;
+:func:`preflight` (plus: the dataset's configs and columns), what ``pet2rep-lighteval`` runs before it starts
+lighteval.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def check_invocation(argv: Sequence[str], environ: Mapping[str, str] | None = No
     Flags pet2rep task names whose config does not exist (``pet2rep:volumes``; lighteval answers those with a long
     traceback) and backends that silently drop the images (``vllm``, ``sglang``, ``nanotron``, ``endpoint``, and
     ``accelerate`` without ``--vision-model``) unless ``$PET2REP_ALLOW_TEXT_ONLY=1`` (a deliberate text-only
-    ablation), and an unknown ``$PET2REP_PROTOCOL``. The caller decides what to do with them (the task file exits
-    with the message).
+    ablation), and an unknown ``$PET2REP_PROTOCOL``. The caller decides what to do with them (the task module
+    exits with the message).
     """
     environ = os.environ if environ is None else environ
     args = list(argv[1:])
@@ -119,7 +120,7 @@ def _tasks_arg(args: Sequence[str]) -> list[tuple[str, str]]:
 def invocation_problems(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """:func:`check_invocation`, plus, for ``accelerate --vision-model``, whether the model is a VLM.
 
-    What the task file checks when lighteval imports it (before the dataset and the model are loaded).
+    What the task module checks when lighteval imports it (before the dataset and the model are loaded).
     """
     problems = check_invocation(argv, environ)
     args = list(argv[1:])
@@ -134,13 +135,23 @@ def invocation_problems(argv: Sequence[str], environ: Mapping[str, str] | None =
     return problems
 
 
-def _custom_tasks_arg(args: Sequence[str]) -> Path | None:
+def _custom_tasks_arg(args: Sequence[str]) -> str | None:
     for i, arg in enumerate(args):
         if arg == "--custom-tasks" and i + 1 < len(args):
-            return Path(args[i + 1])
+            return args[i + 1]
         if arg.startswith("--custom-tasks="):
-            return Path(arg.split("=", 1)[1])
+            return arg.split("=", 1)[1]
     return None
+
+
+def _task_file_repo(custom_tasks: str | None) -> Path | None:
+    """The checkout holding ``--custom-tasks tasks/pet2rep.py``; None for a module name (``pet2rep.lighteval.tasks``).
+
+    lighteval reads ``--custom-tasks`` as a file when such a file exists, else as a module to import.
+    """
+    if custom_tasks is None or not Path(custom_tasks).is_file():
+        return None
+    return Path(custom_tasks).resolve().parents[1]
 
 
 def preflight(args: Sequence[str]) -> list[str]:
@@ -148,9 +159,7 @@ def preflight(args: Sequence[str]) -> list[str]:
     problems = invocation_problems(["lighteval", *args])
     tasks = _tasks_arg(args)
     if tasks:
-        task_file = _custom_tasks_arg(args)
-        repo_root = task_file.resolve().parents[1] if task_file is not None else Path.cwd()
-        dataset = resolve_dataset(repo_root=repo_root)
+        dataset = resolve_dataset(repo_root=_task_file_repo(_custom_tasks_arg(args)))
         problem = dataset_problem(dataset)
         if problem:
             problems.append(problem)

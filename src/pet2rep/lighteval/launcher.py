@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=args, prog_name="lighteval")
     except SystemExit as e:
-        if isinstance(e.code, str):  # a message (the task file's dataset error): print it, as Python's exit would
+        if isinstance(e.code, str):  # a message (the task module's dataset error): print it, as Python's exit would
             print(e.code, file=sys.stderr)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return 0

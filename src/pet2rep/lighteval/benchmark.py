@@ -1,0 +1,80 @@
+"""The benchmark version of a lighteval run of the pet2rep tasks: the pet2rep version and the test set's content hash.
+
+Both are fields of every pet2rep task config (:mod:`pet2rep.lighteval.tasks`), so they are part of lighteval's
+prediction-cache key (a hash of the config's text) and land in the results file under ``config_tasks``;
+:func:`results_benchmark` reads them back for ``pet2rep submission``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pet2rep.dataset.load import looks_local
+
+#: The line of a ``pet2rep build`` dataset card that records the content hash of its parquet files.
+CARD_CONTENT_HASH = re.compile(r"content hash of the parquet files: `(sha256:[0-9a-f]{64})`")
+#: The fields of a pet2rep task config (and of the submission sidecar) that say which benchmark a run is on.
+BENCHMARK_FIELDS = ("pet2rep_version", "dataset", "dataset_content_hash")
+
+
+def card_content_hash(card_text: str) -> str | None:
+    """The ``sha256:...`` a ``pet2rep build`` card records for its parquet files; None when it records none."""
+    match = CARD_CONTENT_HASH.search(card_text)
+    return match.group(1) if match else None
+
+
+def dataset_content_hash(dataset: str) -> str | None:
+    """The content hash of the test set a task reads.
+
+    Args:
+        dataset: a local ``pet2rep build`` folder or a Hub dataset id (what ``$PET2REP_DATASET`` names).
+
+    Returns:
+        For a local folder, :func:`pet2rep.dataset.parquet.content_hash` of its parquet files, computed now (a
+        rebuild in place changes it, an unchanged rebuild does not). For a Hub id, the hash its dataset card
+        records (``pet2rep publish`` checks that it matches the parquet files), read through ``huggingface_hub``:
+        the Hub's current card online, the cached one offline. None when neither can be read (a path that does not
+        exist, a Hub dataset not cached offline, a card without the line): the task is then keyed on its name.
+    """
+    path = Path(dataset).expanduser()
+    if path.is_dir():
+        from pet2rep.dataset.parquet import content_hash
+
+        return content_hash(path)
+    if looks_local(dataset):
+        return None
+    try:
+        from huggingface_hub import hf_hub_download
+
+        card = hf_hub_download(repo_id=dataset, filename="README.md", repo_type="dataset")
+        return card_content_hash(Path(card).read_text(encoding="utf-8"))
+    # OSError: offline and not cached, no such repository, no network (huggingface_hub's HTTP and "not found"
+    # errors are OSErrors); ValueError: not a valid repository id. The key then falls back to the id.
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def results_benchmark(results_file: str | Path, task: str) -> dict[str, str | None]:
+    """:data:`BENCHMARK_FIELDS` of ``task`` (``pet2rep:fused``) from a lighteval results JSON's ``config_tasks``.
+
+    Values a results file lacks (written by an older pet2rep, or by another task file) are None.
+    """
+    data = json.loads(Path(results_file).read_text(encoding="utf-8"))
+    configs = data.get("config_tasks") or {}
+    config = next((configs[k] for k in (f"{task}|0", f"{task}:0", task) if k in configs), None) or {}
+    if not isinstance(config, dict):
+        config = {}
+    found = {"pet2rep_version": config.get("pet2rep_version"), "dataset": config.get("hf_repo")}
+    found["dataset_content_hash"] = config.get("dataset_content_hash")
+    return found
+
+
+__all__ = [
+    "BENCHMARK_FIELDS",
+    "CARD_CONTENT_HASH",
+    "card_content_hash",
+    "dataset_content_hash",
+    "results_benchmark",
+]

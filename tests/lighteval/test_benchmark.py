@@ -34,12 +34,6 @@ def test_importing_the_library_does_not_import_lighteval(tmp_path):
     assert done.stdout.strip() == "False"
 
 
-def test_card_content_hash():
-    card = f"---\nconfigs: []\n---\n\n- content hash of the parquet files: `{HASH}`\n"
-    assert glue.benchmark.card_content_hash(card) == HASH
-    assert glue.benchmark.card_content_hash("no hash here") is None
-
-
 def test_dataset_content_hash_of_a_local_build(tiny_dataset, tmp_path):
     assert glue.dataset_content_hash(str(tiny_dataset)) == content_hash(tiny_dataset)
     assert glue.dataset_content_hash(str(tmp_path / "missing" / "pet2rep")) is None  # a path, not a Hub id
@@ -49,7 +43,10 @@ def test_dataset_content_hash_of_a_hub_id_is_its_cards(monkeypatch, tmp_path):
     import huggingface_hub
 
     card = tmp_path / "README.md"
-    card.write_text(f"# pet2rep\n\n- content hash of the parquet files: `{HASH}`\n", encoding="utf-8")
+    card.write_text(
+        f"---\npet2rep:\n  benchmark: PET2Rep\n  pet2rep_version: 0.1.0\n  content_hash: '{HASH}'\n---\n# PET2Rep\n",
+        encoding="utf-8",
+    )
     calls = []
 
     def download(**kwargs):

@@ -8,21 +8,12 @@ prediction-cache key (a hash of the config's text) and land in the results file 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from pet2rep.dataset.load import looks_local
 
-#: The line of a ``pet2rep build`` dataset card that records the content hash of its parquet files.
-CARD_CONTENT_HASH = re.compile(r"content hash of the parquet files: `(sha256:[0-9a-f]{64})`")
 #: The fields of a pet2rep task config (and of the submission sidecar) that say which benchmark a run is on.
 BENCHMARK_FIELDS = ("pet2rep_version", "dataset", "dataset_content_hash")
-
-
-def card_content_hash(card_text: str) -> str | None:
-    """The ``sha256:...`` a ``pet2rep build`` card records for its parquet files; None when it records none."""
-    match = CARD_CONTENT_HASH.search(card_text)
-    return match.group(1) if match else None
 
 
 def dataset_content_hash(dataset: str) -> str | None:
@@ -48,8 +39,11 @@ def dataset_content_hash(dataset: str) -> str | None:
     try:
         from huggingface_hub import hf_hub_download
 
+        from pet2rep.dataset.card import benchmark_version
+
         card = hf_hub_download(repo_id=dataset, filename="README.md", repo_type="dataset")
-        return card_content_hash(Path(card).read_text(encoding="utf-8"))
+        recorded = benchmark_version(Path(card).parent)  # the card's pet2rep: block (or its text, older builds)
+        return recorded.content_hash if recorded is not None else None
     # OSError: offline and not cached, no such repository, no network (huggingface_hub's HTTP and "not found"
     # errors are OSErrors); ValueError: not a valid repository id. The key then falls back to the id.
     except (ImportError, OSError, ValueError):
@@ -73,8 +67,6 @@ def results_benchmark(results_file: str | Path, task: str) -> dict[str, str | No
 
 __all__ = [
     "BENCHMARK_FIELDS",
-    "CARD_CONTENT_HASH",
-    "card_content_hash",
     "dataset_content_hash",
     "results_benchmark",
 ]

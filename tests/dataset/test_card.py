@@ -62,7 +62,8 @@ def test_card_sections(built):
     assert f"content hash of the parquet files: `{built.content_hash}`" in body
     assert "W400/L40" in body and "Hot Iron" in body and "3 coronal planes 10 PET voxels apart" in body
     assert "head at the top" in body.lower() and "patient's right on the image's left" in body
-    assert "pet2rep score" in body and 'evaluate.load("metrics/pet2rep_ce")' in body and "lighteval" in body
+    assert "pet2rep score" in body and 'evaluate.load("pet2rep_ce")' in body and "pet2rep.lighteval.tasks" in body
+    assert "pet2rep:lesion" in body
     for name, _, _ in FIELD_DOCS:
         assert f"| `{name}` |" in body
     for file in built.files:

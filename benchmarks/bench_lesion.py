@@ -37,28 +37,18 @@ import numpy as np
 STRATEGIES = ("center", "hotspot", "lesion")
 
 
-def _outline(mask_plane: np.ndarray) -> np.ndarray:
-    from scipy import ndimage
-
-    return mask_plane & ~ndimage.binary_erosion(mask_plane)
-
-
 def picture(vols, out: Path, zoom: int = 3) -> Path:
-    """One case's three strategies, one row each, the lesion mask outlined in green, pixels ``zoom`` times larger."""
+    """One case's three strategies, one row each, pixels ``zoom`` times larger, the lesion mask outlined by the
+    library's own ``--mask-overlay`` (:func:`pet2rep.imaging.render.draw_outline`, cyan)."""
     from PIL import Image, ImageDraw
 
-    from pet2rep.imaging.render import RenderOptions, render_volumes, to_picture
+    from pet2rep.imaging.render import RenderOptions, render_volumes
 
     rows = []
     for strategy in STRATEGIES:
-        rc = render_volumes(vols, ("fused",), RenderOptions(slice_strategy=strategy))["fused"]
-        tiles = []
-        for j, img in zip(rc.slice_indices, rc.images, strict=True):
-            arr = np.asarray(img).copy()
-            if vols.lesion_mask is not None:
-                arr[_outline(to_picture(vols.lesion_mask[:, j, :]))] = (0, 255, 0)
-            tiles.append(arr)
-        row = np.concatenate(tiles, axis=1)
+        opts = RenderOptions(slice_strategy=strategy, mask_overlay=True)
+        rc = render_volumes(vols, ("fused",), opts)["fused"]
+        row = np.concatenate([np.asarray(img) for img in rc.images], axis=1)
         rows.append((strategy, rc.slice_indices, row.repeat(zoom, axis=0).repeat(zoom, axis=1)))
     h, w = rows[0][2].shape[:2]
     label_h = 14

@@ -35,7 +35,8 @@ def _installed() -> dict[str, metadata.Distribution]:
 
 
 def extras_closure(extras: Iterable[str], project: str = PROJECT) -> dict[str, set[str]]:
-    """The distributions ``pip install 'project[extras]'`` installs, from the installed metadata.
+    """The distributions ``pip install 'project[extras]'`` installs, from the metadata of the installed ones (and
+    the project's own requirements from :func:`pet2rep.extras.project_requirements`).
 
     Requirements are followed transitively with their own extras (``pet2rep[hf]`` inside ``eval``,
     ``gradio[oauth]``); a requirement whose marker is false here is skipped, and so is one that is not installed
@@ -111,7 +112,7 @@ def make_extras_env(
     target = Path(target)
     allowed = set(extras_closure(extras, project))
     installed = _installed()
-    source_site = Path(next(iter(installed.values()))._path).parent  # type: ignore[attr-defined]
+    source_site = Path(sysconfig.get_path("purelib"))  # the current environment's site-packages
     owners: dict[tuple[str, ...], set[str]] = {}
     files: dict[str, set[tuple[str, ...]]] = {}
     for name, dist in installed.items():

@@ -384,7 +384,7 @@ EVALUATE_SNIPPET = (
     'print(m.compute(predictions=["肝脏FDG摄取增高。"], references=["肝右叶结节，FDG摄取增高。"])["ce_f1"])'
 )
 #: What `make lighteval-demo` adds to the demo's environment, as measured (README, Performance).
-LIGHTEVAL_INSTALL = "the eval extra with the CPU torch wheel: about 3 min and 1.3 GiB more"
+LIGHTEVAL_INSTALL = "the eval extra with the CPU torch wheel: 2 to 5 min and 1.3 GiB more"
 
 
 def next_steps(args: argparse.Namespace) -> list[tuple[str, list[str]]]:

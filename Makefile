@@ -11,10 +11,11 @@ OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 HF_EVALUATE_OFFLINE=1 GRADIO_A
 	TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 DO_NOT_TRACK=1
 PYTEST_ARGS ?=
 
-.PHONY: help demo test quality style bench space space-bundle browser clean
+.PHONY: help demo lighteval-demo test quality style bench space space-bundle browser clean
 
 help:
 	@echo "make demo     run the benchmark loop on a synthetic cohort"
+	@echo "make lighteval-demo  lighteval with a tiny random VLM on the demo build (installs the eval extra, CPU torch)"
 	@echo "make test     install everything the tests need, then run them offline"
 	@echo "make quality  ruff check + format check"
 	@echo "make style    ruff fix + format"
@@ -26,9 +27,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Stamps: re-install when pyproject.toml changes.
+# Stamps: re-install when pyproject.toml changes. The demo's environment is the one every README step runs in,
+# except the lighteval steps (make lighteval-demo adds the eval extra: lighteval, transformers, the CPU torch wheel).
 $(VENV)/.demo-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
-	$(PIP) install --quiet $(CONSTRAINTS) -e '.[hf,space]'
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[hf,metric,space]'
+	touch $@
+
+$(VENV)/.eval-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
+	$(PIP) install --quiet $(CONSTRAINTS) -e '.[hf,metric,space,eval]'
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
@@ -38,6 +44,16 @@ $(VENV)/.test-installed: pyproject.toml constraints/cpu.txt | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(OFFLINE) $(BIN)/python -m pet2rep register-metric
 	$(OFFLINE) $(BIN)/python demo/run_demo.py
+
+# The README's tiny-VLM lighteval steps on the demo build, offline on CPU (the same three commands as the README).
+TINY_VLM := results/tiny-vlm
+lighteval-demo: $(VENV)/.eval-installed
+	@test -e data/pet2rep/README.md || { echo "lighteval-demo: data/pet2rep not found: run 'make demo' first"; exit 1; }
+	$(OFFLINE) $(BIN)/python -m pet2rep.testing tiny-vlm $(TINY_VLM)
+	$(OFFLINE) PET2REP_DATASET=data/pet2rep $(BIN)/pet2rep-lighteval accelerate \
+		"model_name=$(TINY_VLM),batch_size=4,generation_size=16" "pet2rep:fused|0,pet2rep:separate|0" \
+		--custom-tasks tasks/pet2rep.py --vision-model --save-details --output-dir results/lighteval
+	$(OFFLINE) $(BIN)/pet2rep submission results/lighteval --out results/submission
 
 # Chromium (and a small CJK font, so screenshots show the Chinese text) for the Space's browser test;
 # the test skips with a reason where Chromium cannot be installed.

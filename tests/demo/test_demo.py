@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
 
 import pytest
 from PIL import Image
-from run_demo import COHORT_STAMP, MODELS, build_parser, main, make_cohort
+from run_demo import COHORT_STAMP, MODELS, build_parser, main, make_cohort, next_steps
 
 from pet2rep.paper import baseline_row
 from pet2rep.reports import read_reports_jsonl
@@ -43,11 +48,11 @@ def demo_run(tmp_path_factory):
             with contextlib.redirect_stdout(buffer):
                 code = main(argv)
             outputs.append((code, buffer.getvalue()))
-    return paths, outputs
+    return paths, outputs, argv
 
 
 def test_demo_writes_every_artifact(demo_run):
-    paths, [(code, printed), _] = demo_run
+    paths, [(code, printed), _], _ = demo_run
     assert code == 0
     out = paths["out"]
 
@@ -104,25 +109,23 @@ def test_demo_writes_every_artifact(demo_run):
         assert record["setting"] == model["setting"] and record["num_samples"] == N
         assert record["scores"]["ce_f1"] == pytest.approx(scores["models"][key]["scores"]["ce_f1"])
 
-    # what to do next, and where things are
-    assert "make space" in printed and "lighteval accelerate" in printed and "--vision-model" in printed
-    # installed from the checkout, as the README does (a bare `pip install 'pet2rep[eval]'` asks the package index)
-    assert "pip install -e '.[eval]' torchvision" in printed and "pip install 'pet2rep" not in printed
-    assert "pet2rep-lighteval accelerate" in printed
+    # what to do next (each step is exercised in test_each_next_step_works_here), and where things are
+    assert "make space" in printed and "make lighteval-demo" in printed and "pet2rep view --data" in printed
+    assert "pip install" not in printed and "lighteval accelerate" not in printed  # no install, no GPU step
     for path in (out / "scores.json", out / "contact_sheet.png", out / "per_organ_ce.png", paths["store"]):
         assert str(path) in printed
     assert "demo finished in" in printed
 
 
 def test_a_second_run_reports_already_recorded(demo_run):
-    paths, [_, (code, printed)] = demo_run
+    paths, [_, (code, printed)], _ = demo_run
     assert code == 0
     assert printed.count("already recorded") == len(MODELS)
     assert len(list((paths["store"] / "submissions").glob("*.json"))) == len(MODELS)
 
 
 def test_a_second_run_reuses_the_unchanged_cohort(demo_run):
-    paths, [(_, first), (_, second)] = demo_run
+    paths, [(_, first), (_, second)], _ = demo_run
     assert "reusing the unchanged cohort" not in first
     assert f"reusing the unchanged cohort in {paths['data']}" in second
     stamp = json.loads((paths["data"] / COHORT_STAMP).read_text(encoding="utf-8"))
@@ -162,3 +165,47 @@ def test_bad_arguments_are_refused_before_any_work(tmp_path, capsys, monkeypatch
     assert f"demo: error: {message}" in captured.err
     assert "[1/6]" not in captured.out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # nothing was written
+
+
+MAKEFILE = Path(__file__).resolve().parents[2] / "Makefile"
+
+
+@pytest.mark.slow
+def test_each_next_step_works_here(demo_run, tmp_path):
+    """Every printed next step, exercised: make targets exist; `pet2rep view` parses and builds its app on the demo's
+    files (not launched); the evaluate command runs for real in make demo's environment (nothing else installed)."""
+    from pet2rep.cli import build_parser as pet2rep_parser
+    from pet2rep.metric_module import register_metric
+    from pet2rep.testing.extras_env import make_extras_env
+    from pet2rep.viewer import CaseStore, build_app, load_models
+
+    _, [(_, printed), _], argv = demo_run
+    makefile = MAKEFILE.read_text(encoding="utf-8")
+    demo_recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    demo_extras = re.search(r"^\$\(VENV\)/\.demo-installed:.*\n\t.*-e '\.\[([\w,]+)\]'", makefile, flags=re.M)
+    steps = next_steps(build_parser().parse_args(argv))
+    kinds = []
+    for _, step in steps:
+        assert shlex.join(step) in printed
+        if step[0] == "make":
+            assert re.search(rf"^{step[1]}:", makefile, flags=re.M), f"no make target {step[1]}"
+            kinds.append("make")
+        elif step[:2] == ["pet2rep", "view"]:
+            args = pet2rep_parser().parse_args(step[1:])
+            models = load_models(args.predictions)
+            assert sorted(models) == sorted(MODELS)
+            app = build_app(CaseStore(args.data, args.config), models)
+            assert type(app).__name__ == "Blocks"
+            kinds.append("view")
+        else:
+            assert "pet2rep register-metric" in demo_recipe  # make demo registers the bare name before the demo
+            register_metric()
+            python = make_extras_env(tmp_path / "env", demo_extras.group(1).split(","))
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+            env.update(a.split("=", 1) for a in step if re.fullmatch(r"[A-Z_]+=.*", a))
+            command = [str(python), *step[step.index("python") + 1 :]]
+            out = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+            assert out.returncode == 0, out.stderr[-3000:]
+            assert 0 < float(out.stdout.strip()) <= 1
+            kinds.append("python")
+    assert sorted(kinds) == ["make", "make", "python", "view"]

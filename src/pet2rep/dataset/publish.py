@@ -9,7 +9,7 @@ from pathlib import Path
 from pet2rep import __version__
 from pet2rep.dataset.card import benchmark_version, read_card
 from pet2rep.dataset.parquet import content_hash
-from pet2rep.errors import HubError, InputError, MissingFileError, require
+from pet2rep.errors import InputError, MissingFileError
 
 
 def check_build(folder: str | Path) -> dict:
@@ -69,51 +69,20 @@ def publish(
         InputError: a bad ``repo_id`` or a folder that is not a complete build.
         HubError: offline mode, no token, the Hub unreachable or refusing the upload.
     """
-    hf = require("huggingface_hub", "hf")
-    if not isinstance(repo_id, str) or not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", repo_id):
-        raise InputError(f"--repo-id must look like 'org/name' (e.g. my-lab/pet2rep), got {repo_id!r}")
+    from pet2rep.hub import check_repo_id, upload_folder
+
+    check_repo_id(repo_id)
     check_build(folder)
-    from huggingface_hub import constants
-
-    if constants.HF_HUB_OFFLINE:
-        raise HubError(
-            "HF_HUB_OFFLINE is set: publishing needs the network; unset HF_HUB_OFFLINE (and check that "
-            f"{endpoint or constants.ENDPOINT} is reachable)"
-        )
-    token = token or hf.get_token()
-    if not token:
-        raise HubError(
-            f"no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (a token with write access to "
-            f"{repo_id.split('/')[0]!r}) before publishing"
-        )
-    api = hf.HfApi(endpoint=endpoint, token=token)
-    where = endpoint or constants.ENDPOINT
-    try:
-        repo = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        api.upload_folder(
-            folder_path=str(folder),
-            repo_id=repo_id,
-            repo_type="dataset",
-            allow_patterns=["README.md", "*/*.parquet"],
-            commit_message=commit_message or f"Upload pet2rep dataset (pet2rep {__version__})",
-        )
-    except hf.errors.HfHubHTTPError as e:
-        status = getattr(getattr(e, "response", None), "status_code", None)
-        hint = {401: "the token is invalid or expired", 403: f"the token may not write to {repo_id!r}"}.get(status, "")
-        raise HubError(f"the Hub refused to publish {repo_id!r} ({status}{': ' + hint if hint else ''}): {e}") from e
-    except (OSError, *_httpx_errors()) as e:
-        raise HubError(
-            f"cannot reach the Hugging Face Hub at {where} to publish {repo_id!r}: {type(e).__name__}: {e}"
-        ) from e
-    return str(getattr(repo, "url", f"{where}/datasets/{repo_id}"))
-
-
-def _httpx_errors() -> tuple[type[BaseException], ...]:
-    try:
-        import httpx
-    except ImportError:  # pragma: no cover - huggingface_hub 1.x depends on httpx
-        return ()
-    return (httpx.TransportError,)
+    return upload_folder(
+        str(folder),
+        repo_id,
+        repo_type="dataset",
+        private=private,
+        token=token,
+        endpoint=endpoint,
+        commit_message=commit_message or f"Upload pet2rep dataset (pet2rep {__version__})",
+        allow_patterns=["README.md", "*/*.parquet"],
+    )
 
 
 __all__ = ["check_build", "publish"]

@@ -52,7 +52,7 @@ lighteval-demo: $(VENV)/.eval-installed
 	$(OFFLINE) $(BIN)/python -m pet2rep.testing tiny-vlm $(TINY_VLM)
 	$(OFFLINE) PET2REP_DATASET=data/pet2rep $(BIN)/pet2rep-lighteval accelerate \
 		"model_name=$(TINY_VLM),batch_size=4,generation_size=16" "pet2rep:fused|0,pet2rep:separate|0" \
-		--custom-tasks tasks/pet2rep.py --vision-model --save-details --output-dir results/lighteval
+		--custom-tasks pet2rep.lighteval.tasks --vision-model --save-details --output-dir results/lighteval
 	$(OFFLINE) $(BIN)/pet2rep submission results/lighteval --out results/submission
 
 # Chromium (and a small CJK font, so screenshots show the Chinese text) for the Space's browser test;

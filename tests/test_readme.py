@@ -14,6 +14,7 @@ run is limited to 2 cases per task (``--max-samples``), the rest as written.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
@@ -149,7 +150,10 @@ def test_every_pet2rep_command_parses(argv):
 )
 def test_every_lighteval_command_passes_the_invocation_check(argv):
     assert "--vision-model" in argv and "--custom-tasks" in argv
-    assert (REPO / argv[argv.index("--custom-tasks") + 1]).is_file()
+    tasks = argv[argv.index("--custom-tasks") + 1]
+    # a task file of the checkout, or the module the wheel ships (what lighteval imports when no such file exists)
+    assert (REPO / tasks).is_file() or tasks == "pet2rep.lighteval.tasks"
+    assert importlib.util.find_spec("pet2rep.lighteval.tasks") is not None
     assert check_invocation(["lighteval", *argv[1:]], environ={}) == []
 
 

@@ -3,7 +3,6 @@ that talks to the Hub)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pet2rep import __version__

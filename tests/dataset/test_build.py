@@ -179,3 +179,21 @@ def test_cli_bad_options_name_the_option_and_write_nothing(cohort, tmp_path, cap
     assert main(["build", str(cohort), "--out", str(tmp_path / "x"), "--quiet", *option]) == 1
     assert capsys.readouterr().err.startswith(f"pet2rep build: error: {message}")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_relative_data_dir_is_discovered_once(cohort, tmp_path, monkeypatch):
+    """Discovery reads every DICOM header of a folder: the build does it once, also for a relative path."""
+    import pet2rep.dataset.build as build_module
+
+    calls = []
+    real = build_module.scan_cases
+
+    def counted(path, **kwargs):
+        calls.append(path)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(build_module, "scan_cases", counted)
+    monkeypatch.chdir(cohort.parent)
+    summary = build_dataset(cohort.name, tmp_path / "pet2rep", ["mip"], register=False, progress=False)
+    assert summary.rows == {"mip": {"test": 4}}
+    assert calls == [cohort.resolve()]

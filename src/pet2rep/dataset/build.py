@@ -175,17 +175,17 @@ def build_dataset(
     data_dir = Path(data_dir)
     out = Path(out).expanduser().resolve()
     _check_out(out)
-    scan = scan_cases(data_dir, reports_dir=reports_dir)  # fails early on a data_dir without any case
+    root = data_dir.resolve()
+    # one discovery (DICOM discovery reads every file's header), on the absolute path: failures name absolute paths,
+    # as the builder's do; fails early on a data_dir without any case
+    scan = scan_cases(root, reports_dir=reports_dir)
     if not scan.cases:
         listing = "; ".join(str(e) for _, e in scan.failures)
         raise LayoutError(f"{data_dir}: no usable case ({listing})")
     no_report = check_reports(scan.cases, allow_missing_reports)
-    root = data_dir.resolve()
-    # failures name absolute paths (as the builder's do)
-    found = scan if root == data_dir else scan_cases(root, reports_dir=reports_dir)
-    splits, unassigned = assign_splits(root, found.cases, [cid for cid, _ in found.failures])
+    splits, unassigned = assign_splits(root, scan.cases, [cid for cid, _ in scan.failures])
     in_order = tuple(c for c in DATASET_CONFIGS if c in configs)
-    failures = [CaseFailure(cid, in_order, type(e).__name__, str(e)) for cid, e in [*found.failures, *unassigned]]
+    failures = [CaseFailure(cid, in_order, type(e).__name__, str(e)) for cid, e in [*scan.failures, *unassigned]]
 
     out.parent.mkdir(parents=True, exist_ok=True)
     work_parent = Path(work_dir) if work_dir is not None else out.parent

@@ -153,4 +153,10 @@ def content_hash(folder: str | Path) -> str:
     return f"sha256:{total.hexdigest()}"
 
 
-__all__ = ["SplitWriter", "content_hash", "dataset_files"]
+def folder_content_hash(dataset: str | Path) -> str | None:
+    """:func:`content_hash` of ``dataset`` when it is a local folder (a ``pet2rep build``), else None (a Hub id)."""
+    path = Path(dataset).expanduser()
+    return content_hash(path) if path.is_dir() else None
+
+
+__all__ = ["SplitWriter", "content_hash", "dataset_files", "folder_content_hash"]

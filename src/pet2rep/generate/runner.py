@@ -130,11 +130,9 @@ def load_cases(dataset: str, config: str, *, split: str = "test", lang: str = "z
 
 def dataset_content_hash(dataset: str) -> str | None:
     """``sha256:...`` of a local build's parquet files (what its card records); None for a Hub id."""
-    if not Path(dataset).expanduser().is_dir():
-        return None
-    from pet2rep.dataset.parquet import content_hash
+    from pet2rep.dataset.parquet import folder_content_hash
 
-    return content_hash(Path(dataset).expanduser())
+    return folder_content_hash(dataset)
 
 
 def request_body(table, index: int, *, config: str, lang: str, model: str, settings: Mapping[str, Any]) -> bytes:

@@ -29,11 +29,11 @@ def dataset_content_hash(dataset: str) -> str | None:
         the Hub's current card online, the cached one offline. None when neither can be read (a path that does not
         exist, a Hub dataset not cached offline, a card without the line): the task is then keyed on its name.
     """
-    path = Path(dataset).expanduser()
-    if path.is_dir():
-        from pet2rep.dataset.parquet import content_hash
+    from pet2rep.dataset.parquet import folder_content_hash
 
-        return content_hash(path)
+    local = folder_content_hash(dataset)
+    if local is not None:
+        return local
     if looks_local(dataset):
         return None
     try:
@@ -55,7 +55,11 @@ def results_benchmark(results_file: str | Path, task: str) -> dict[str, str | No
 
     Values a results file lacks (written by an older pet2rep, or by another task file) are None.
     """
-    data = json.loads(Path(results_file).read_text(encoding="utf-8"))
+    return benchmark_of_results(json.loads(Path(results_file).read_text(encoding="utf-8")), task)
+
+
+def benchmark_of_results(data: dict, task: str) -> dict[str, str | None]:
+    """:func:`results_benchmark` of an already parsed results JSON."""
     configs = data.get("config_tasks") or {}
     config = next((configs[k] for k in (f"{task}|0", f"{task}:0", task) if k in configs), None) or {}
     if not isinstance(config, dict):
@@ -67,6 +71,7 @@ def results_benchmark(results_file: str | Path, task: str) -> dict[str, str | No
 
 __all__ = [
     "BENCHMARK_FIELDS",
+    "benchmark_of_results",
     "dataset_content_hash",
     "results_benchmark",
 ]

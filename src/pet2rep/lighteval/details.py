@@ -112,17 +112,17 @@ def submission_meta(task: str, details_path: str | Path) -> dict:
     import json
 
     from pet2rep import __version__
-    from pet2rep.lighteval.benchmark import results_benchmark
+    from pet2rep.lighteval.benchmark import BENCHMARK_FIELDS, benchmark_of_results
 
     results = results_file(details_path)
     meta: dict = {"generator": "pet2rep submission (lighteval)", "task": task}
     if results is None:
-        meta.update(dict.fromkeys(("pet2rep_version", "dataset", "dataset_content_hash")))
+        meta.update(dict.fromkeys(BENCHMARK_FIELDS))
         meta["model"] = None
     else:
-        meta.update(results_benchmark(results, task))
-        general = json.loads(results.read_text(encoding="utf-8")).get("config_general") or {}
-        meta["model"] = general.get("model_name")
+        data = json.loads(results.read_text(encoding="utf-8"))
+        meta.update(benchmark_of_results(data, task))
+        meta["model"] = (data.get("config_general") or {}).get("model_name")
     meta.update(
         {"details": str(details_path), "results": None if results is None else str(results), "written_by": __version__}
     )
